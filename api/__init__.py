@@ -1,0 +1,1 @@
+"""The service: FastAPI app over the optimizer core."""

@@ -1,0 +1,1 @@
+"""Routing: VRPTW legs, cross-border network, tariffs, itineraries, planning."""

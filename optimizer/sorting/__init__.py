@@ -1,0 +1,1 @@
+"""Sorting: sorter layouts, sort plans, plan optimizer, real-time assigner, simulator."""
