@@ -23,6 +23,7 @@ from api.jobs import JobKind, JobRunner, JobStatus, JobView, register_job_kind
 from api.limits import MaxItems
 from api.security import Principal, Role
 from api.settings import Settings, load_settings
+from api.store import StoredDocument, StoredEvent
 
 __all__ = [
     "AdminKey",
@@ -48,6 +49,8 @@ __all__ = [
     "Settings",
     "SettingsDep",
     "SorterKey",
+    "StoredDocument",
+    "StoredEvent",
     "TooLarge",
     "WriterDep",
     "create_app",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
+from starlette.routing import compile_path
 
 from api.db.engine import Database
 from api.db.migrate import upgrade
@@ -81,11 +83,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     mounted = [(API_PREFIX, r) for r in ROUTERS] + [("", r) for r in ROOT_ROUTERS]
     for prefix, router in mounted:
         app.include_router(router, prefix=prefix)
+    templates = _route_templates(mounted)
+    app.state.allowed_methods = _allowed_methods(mounted)
     app.add_middleware(
-        EdgeMiddleware,
-        settings=settings,
-        metrics=services.metrics,
-        templates=_route_templates(mounted),
+        EdgeMiddleware, settings=settings, metrics=services.metrics, templates=templates
     )
     return app
 
@@ -93,6 +94,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def create_app_from_env() -> FastAPI:
     """The uvicorn factory (`optimizer serve`): settings from the environment."""
     return create_app(load_settings())
+
+
+def _allowed_methods(
+    mounted: list[tuple[str, APIRouter]],
+) -> list[tuple[re.Pattern[str], set[str]]]:
+    """Every path pattern with all its methods, for a truthful `Allow` header on 405."""
+    by_template: dict[str, set[str]] = {}
+    for prefix, router in mounted:
+        for route in router.routes:
+            if isinstance(route, APIRoute):
+                by_template.setdefault(prefix + route.path, set()).update(route.methods)
+    return [(compile_path(t)[0], methods) for t, methods in by_template.items()]
 
 
 def _route_templates(mounted: list[tuple[str, APIRouter]]) -> dict[int, str]:

@@ -160,6 +160,15 @@ def validation_error(errors: Sequence[Any], prefix: Sequence[str] = ()) -> ApiEr
     return _invalid(problems)
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """All methods of the path (the framework names only the first route that matched)."""
+    methods: set[str] = set()
+    for pattern, route_methods in getattr(request.app.state, "allowed_methods", []):
+        if pattern.match(request.url.path):
+            methods |= route_methods
+    return sorted(methods - {"HEAD"})
+
+
 def _body_not_json(request: Request, errors: Sequence[Any]) -> bool:
     """A body sent without a JSON content type reaches validation as raw bytes."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -222,14 +231,20 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, InputError)
         return render(input_error(exc))
 
-    async def http_exception(_: Request, exc: Exception) -> JSONResponse:
+    async def http_exception(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         status = exc.status_code
         message = exc.detail if isinstance(exc.detail, str) else "request refused"
+        headers = dict(getattr(exc, "headers", None) or {})
         if status == 404 and message == "Not Found":
             message = "No such endpoint; the API is under /v1 (see /docs)"
+        if status == 405:
+            allowed = _allowed_methods(request)
+            if allowed:
+                headers["Allow"] = ", ".join(allowed)
+                message = f"{request.method} is not allowed here; use {' or '.join(allowed)}"
         field = "body" if isinstance(exc, BodyTooLarge) else None
-        return render(ApiError(status, message, field, headers=getattr(exc, "headers", None)))
+        return render(ApiError(status, message, field, headers=headers or None))
 
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         incident = secrets.token_hex(6)
@@ -251,6 +266,9 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, unexpected)
 
 
+BODY_ERRORS = (400, 413, 415)  # what any route taking a JSON body may answer
+
+
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries documenting the envelope for these status codes."""
     descriptions = {
@@ -260,6 +278,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         404: "Not found",
         409: "Conflicts with the resource's state",
         413: "Body or a list over its limit",
+        415: "Body is not JSON",
         422: "Invalid input; `problems` lists every problem",
         503: "Overloaded; retry later",
     }

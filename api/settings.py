@@ -100,6 +100,15 @@ def load_settings(**overrides: object) -> Settings:
         problems = []
         for error in exc.errors():
             name = str(error["loc"][0]) if error["loc"] else ""
-            field = name if name.isupper() else f"{ENV_PREFIX}{name.upper()}"
-            problems.append(Problem(field=field, message=error["msg"], code="invalid_setting"))
+            problems.append(
+                Problem(field=_variable(name), message=error["msg"], code="invalid_setting")
+            )
         raise InputError(problems) from None
+
+
+def _variable(name: str) -> str:
+    """The environment variable behind a settings field (DATABASE_URL, OPTIMIZER_JOB_WORKERS)."""
+    field = Settings.model_fields.get(name)
+    if field is not None and isinstance(field.validation_alias, AliasChoices):
+        return str(field.validation_alias.choices[0])
+    return name if name.isupper() else f"{ENV_PREFIX}{name.upper()}"

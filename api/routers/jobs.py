@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from api.db.models import JobRow
 from api.deps import JobsDep, JobsKey, PageDep, SessionDep
-from api.errors import Forbidden, NotFound, error_responses, validation_error
+from api.errors import BODY_ERRORS, Forbidden, NotFound, error_responses, validation_error
 from api.jobs.registry import get_job_kind, job_kinds
 from api.jobs.status import JobStatus
 from api.jobs.store import JobView, list_jobs
@@ -33,7 +33,7 @@ def list_job_kinds(principal: JobsKey) -> JobKindList:
     "",
     response_model=JobOut,
     status_code=status.HTTP_202_ACCEPTED,
-    responses=error_responses(404, 413, 503),
+    responses=error_responses(404, 503, *BODY_ERRORS),
     summary="Start a job; answers at once with its id",
 )
 def create_job(body: JobCreate, principal: JobsKey, jobs: JobsDep, response: Response) -> JobOut:

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from api.deps import AdminKey, CurrentKey, ServicesDep, SessionDep, WriterDep
-from api.errors import NotFound, error_responses
+from api.errors import BODY_ERRORS, NotFound, error_responses
 from api.schemas.keys import KeyCreate, KeyCreated, KeyList, KeyOut, Me
 from api.security.keys import create_key, list_keys, revoke_key
 
-router = APIRouter(tags=["keys"], responses=error_responses(401, 403, 413, 422))
+router = APIRouter(tags=["keys"], responses=error_responses(401, 403, 422))
 
 
 @router.get("/me", response_model=Me, summary="The calling key's roles and scopes")
@@ -24,6 +24,7 @@ def whoami(principal: CurrentKey) -> Me:
     "/keys",
     response_model=KeyCreated,
     status_code=status.HTTP_201_CREATED,
+    responses=error_responses(*BODY_ERRORS),
     summary="Issue a key (the secret is shown once)",
 )
 def create_api_key(body: KeyCreate, _: AdminKey, session: WriterDep) -> KeyCreated:

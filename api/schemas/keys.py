@@ -5,13 +5,30 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from api.schemas.common import Strict
 from api.security.keys import KeyInfo
-from api.security.principal import Principal, Role
+from api.security.principal import Principal, Role, parse_scope
 
-Scope = Annotated[str, StringConstraints(min_length=1, max_length=72)]
+SCOPE_PATTERN = r"^(\*|(sorter|carrier):[A-Za-z0-9][A-Za-z0-9._-]{0,63})$"
+
+
+def _valid_scope(scope: str) -> str:
+    try:
+        parse_scope(scope)
+    except ValueError as exc:
+        raise PydanticCustomError("scope", str(exc)) from None
+    return scope
+
+
+Scope = Annotated[
+    str,
+    StringConstraints(max_length=72),
+    AfterValidator(_valid_scope),
+    Field(json_schema_extra={"pattern": SCOPE_PATTERN}),
+]
 
 
 class KeyCreate(Strict):
