@@ -35,6 +35,11 @@ def register(commands: Subparsers, generators: Subparsers) -> None:
     serve.add_argument("--port", type=int, default=_env_int("PORT", 8000))
     serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
+    serve.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log every request (off by default: the WCS sends thousands a second)",
+    )
     serve.set_defaults(func=_serve)
 
     keys = commands.add_parser(
@@ -121,6 +126,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level=args.log_level,
+        access_log=args.access_log,
     )
     return 0
 

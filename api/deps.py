@@ -30,14 +30,15 @@ API_KEY_HEADER = APIKeyHeader(
 BEARER = HTTPBearer(auto_error=False, scheme_name="Bearer", description="an API key as bearer")
 
 
-def get_services(request: Request) -> Services:
+# Cheap accessors are `async def` so FastAPI calls them inline instead of in a thread.
+async def get_services(request: Request) -> Services:
     return request.app.state.services  # type: ignore[no-any-return]
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_settings(services: ServicesDep) -> Settings:
+async def get_settings(services: ServicesDep) -> Settings:
     return services.settings
 
 
@@ -62,7 +63,7 @@ def get_writer(services: ServicesDep) -> Iterator[Session]:
 WriterDep = Annotated[Session, Depends(get_writer)]
 
 
-def get_jobs(services: ServicesDep) -> JobRunner:
+async def get_jobs(services: ServicesDep) -> JobRunner:
     return services.jobs
 
 
@@ -125,7 +126,7 @@ class Page:
     offset: int
 
 
-def get_page(
+async def get_page(
     settings: SettingsDep,
     limit: Annotated[int, Query(ge=1, le=100_000, description="items per page")] = 50,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,

@@ -15,7 +15,7 @@ router = APIRouter(tags=["keys"], responses=error_responses(401, 403, 422))
 
 
 @router.get("/me", response_model=Me, summary="The calling key's roles and scopes")
-def whoami(principal: CurrentKey) -> Me:
+async def whoami(principal: CurrentKey) -> Me:
     """Lets a client check its key before doing real work."""
     return Me.of(principal)
 
