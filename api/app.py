@@ -104,7 +104,7 @@ def _allowed_methods(
     for prefix, router in mounted:
         for route in router.routes:
             if isinstance(route, APIRoute):
-                by_template.setdefault(prefix + route.path, set()).update(route.methods)
+                by_template.setdefault(prefix + route.path, set()).update(route.methods or ())
     return [(compile_path(t)[0], methods) for t, methods in by_template.items()]
 
 

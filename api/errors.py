@@ -151,7 +151,7 @@ def validation_error(errors: Sequence[Any], prefix: Sequence[str] = ()) -> ApiEr
     for error in errors:
         if error.get("type") == TOO_MANY:
             return TooLarge(error["msg"], field=field_path(error["loc"], prefix))
-    first = errors[0] if errors else {"type": "invalid", "msg": "invalid request", "loc": ()}
+    first: Any = errors[0] if errors else {"type": "invalid", "msg": "invalid request", "loc": ()}
     if first["type"] == "json_invalid":
         position = first["loc"][-1] if first.get("loc") else "?"
         reason = (first.get("ctx") or {}).get("error", "JSON decode error")

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from api.db.engine import Database
 from api.db.models import JobRow
 from api.db.types import utcnow
@@ -163,7 +165,7 @@ class JobRunner:
                 return True  # an earlier life of this process, or a process that exited
         return store.is_stale(row, self.settings.job_stale_after_s)
 
-    def _adopt(self, session: Any, row: JobRow) -> str:
+    def _adopt(self, session: Session, row: JobRow) -> str:
         max_attempts = self.settings.job_max_attempts
         if get_job_kind(row.kind) is None:
             store.fail(session, row, "unknown_kind", f"Job kind {row.kind!r} is not served here")

@@ -92,7 +92,7 @@ def get_job(job_id: str, principal: JobsKey, session: SessionDep) -> JobOut:
 )
 def cancel_job(job_id: str, principal: JobsKey, session: SessionDep, jobs: JobsDep) -> JobOut:
     _visible_job(session, job_id, principal)
-    session.rollback()  # release the read before the runner's own transaction
+    session.rollback()  # end this read before the runner's own write transaction
     return JobOut.of(jobs.cancel(job_id))
 
 
