@@ -20,7 +20,7 @@ from api.deps import (
 )
 from api.errors import ApiError, Conflict, ErrorCode, Forbidden, NotFound, TooLarge, error_responses
 from api.jobs import JobKind, JobRunner, JobStatus, JobView, register_job_kind
-from api.limits import MaxItems
+from api.limits import CappedTimeLimit, MaxItems
 from api.security import Principal, Role
 from api.settings import Settings, load_settings
 from api.store import StoredDocument, StoredEvent
@@ -28,6 +28,7 @@ from api.store import StoredDocument, StoredEvent
 __all__ = [
     "AdminKey",
     "ApiError",
+    "CappedTimeLimit",
     "CarrierKey",
     "Conflict",
     "CurrentKey",

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic import AfterValidator, Field, GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic_core import PydanticCustomError, core_schema
 
 from api.settings import Settings
@@ -86,3 +86,15 @@ class MaxItems:
         key = "maxProperties" if json_schema.get("type") == "object" else "maxItems"
         json_schema[key] = self.limit()
         return json_schema
+
+
+def _capped(seconds: float) -> float:
+    return current_settings().cap_time_limit(seconds)
+
+
+CappedTimeLimit = Annotated[
+    float,
+    Field(gt=0, le=24 * 3600, description="seconds; the server lowers it to its solver_time_cap_s"),
+    AfterValidator(_capped),
+]
+"""A solver time limit a client asks for, held under the server-wide cap."""

@@ -1,4 +1,4 @@
-"""API keys (admin) and `GET /v1/me` (any key)."""
+"""API keys: issue, list, revoke (admin only)."""
 
 from __future__ import annotations
 
@@ -6,22 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from api.deps import AdminKey, CurrentKey, ServicesDep, SessionDep, WriterDep
+from api.deps import AdminKey, ServicesDep, SessionDep, WriterDep
 from api.errors import BODY_ERRORS, NotFound, error_responses
-from api.schemas.keys import KeyCreate, KeyCreated, KeyList, KeyOut, Me
+from api.schemas.keys import KeyCreate, KeyCreated, KeyList, KeyOut
 from api.security.keys import create_key, list_keys, revoke_key
 
-router = APIRouter(tags=["keys"], responses=error_responses(401, 403, 422))
-
-
-@router.get("/me", response_model=Me, summary="The calling key's roles and scopes")
-async def whoami(principal: CurrentKey) -> Me:
-    """Lets a client check its key before doing real work."""
-    return Me.of(principal)
+router = APIRouter(prefix="/keys", tags=["keys"], responses=error_responses(401, 403, 422))
 
 
 @router.post(
-    "/keys",
+    "",
     response_model=KeyCreated,
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(*BODY_ERRORS),
@@ -33,7 +27,7 @@ def create_api_key(body: KeyCreate, _: AdminKey, session: WriterDep) -> KeyCreat
     return KeyCreated(**KeyOut.of(issued.info).model_dump(), key=issued.secret)
 
 
-@router.get("/keys", response_model=KeyList, summary="List keys (never their secrets)")
+@router.get("", response_model=KeyList, summary="List keys (never their secrets)")
 def list_api_keys(
     _: AdminKey,
     session: SessionDep,
@@ -43,7 +37,7 @@ def list_api_keys(
 
 
 @router.post(
-    "/keys/{key_id}/revoke",
+    "/{key_id}/revoke",
     response_model=KeyOut,
     responses=error_responses(404),
     summary="Revoke a key (idempotent)",

@@ -7,7 +7,7 @@ from typing import Annotated
 import pytest
 from pydantic import BaseModel
 
-from api.limits import MaxItems, settings_in_context
+from api.limits import CappedTimeLimit, MaxItems, settings_in_context
 from api.settings import Settings, load_settings
 from optimizer.errors import InputError
 
@@ -70,3 +70,16 @@ def test_max_items_needs_a_real_setting():
     """A typo in the setting name fails at import time, not on the first request."""
     with pytest.raises(ValueError, match="no setting named"):
         MaxItems("parcels", "max_parcles")
+
+
+class Solve(BaseModel):
+    time_limit_s: CappedTimeLimit = 10
+
+
+def test_capped_time_limit_in_a_request_model_is_lowered_to_the_cap():
+    """A request asking for more solver time than the server allows gets the cap instead."""
+    with settings_in_context(Settings(solver_time_cap_s=30)):
+        assert Solve(time_limit_s=600).time_limit_s == 30
+        assert Solve(time_limit_s=5).time_limit_s == 5
+    with pytest.raises(Exception, match="greater than 0"):
+        Solve(time_limit_s=0)
