@@ -116,6 +116,10 @@ def _serve(args: argparse.Namespace) -> int:
                 issued = ensure_development_key(session)
             if issued is not None:
                 _print_issued(issued, "Development key (planner, wcs, admin)")
+        else:
+            with database.session() as session:
+                if not list_keys(session):
+                    print("No API keys yet: create one with `optimizer keys create --role admin`")
     finally:
         database.dispose()
     print(f"Serving on http://{args.host}:{args.port} (docs at /docs)", flush=True)

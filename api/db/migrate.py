@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,14 +54,17 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 @contextmanager
 def _migration_lock(engine: Engine) -> Iterator[None]:
-    """A file lock beside a SQLite database (PostgreSQL uses an advisory lock instead)."""
+    """Lock the SQLite database's directory while migrating (PostgreSQL: an advisory lock).
+
+    Locking the directory leaves no lock file behind next to the data.
+    """
     database = engine.url.database if engine.dialect.name == "sqlite" else None
     if not database:
         yield
         return
-    with open(f"{database}.migrate-lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    descriptor = os.open(Path(database).resolve().parent, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock

@@ -200,3 +200,20 @@ def test_naive_datetimes_are_refused(database):
     """Storing a time without a zone is an error rather than a silent guess."""
     with pytest.raises(Exception, match="naive datetime"), database.transaction() as session:
         append_event(session, "tracking", "A", {}, occurred_at=datetime(2026, 1, 1))
+
+
+def test_processes_starting_together_migrate_once(tmp_path):
+    """Three processes migrating one fresh SQLite file at once all succeed (the lock serialises)."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    script = (
+        "import sys; from api.db.engine import Database; from api.db.migrate import upgrade; "
+        "upgrade(Database(sys.argv[1]).engine)"
+    )
+    runs = [subprocess.Popen([sys.executable, "-c", script, url]) for _ in range(3)]
+    assert [run.wait(timeout=120) for run in runs] == [0, 0, 0]
+    database = Database(url)
+    assert current_revision(database.engine) == "0001"
+    database.dispose()
