@@ -72,8 +72,8 @@ class JobRunner:
 
     def start(self) -> Recovery:
         """Recover orphans, then keep heartbeats and recovery going in the background."""
-        recovery = self.recover()
         self._stopping.clear()
+        recovery = self.recover()
         self._thread = threading.Thread(target=self._maintain, name="job-runner", daemon=True)
         self._thread.start()
         return recovery
@@ -107,7 +107,8 @@ class JobRunner:
                 raise Unavailable(f"Too many unfinished jobs ({active}), maximum is {limit}")
             row = store.insert_job(session, kind, params, owner_key_id, self.runner_id)
             view = JobView.from_row(row)
-        self._dispatch(view.id, kind, params)
+        if not self._dispatch(view.id, kind, params):
+            raise Unavailable("The job could not be handed to a worker; it was not started")
         return view
 
     def cancel(self, job_id: str) -> JobView:
@@ -181,25 +182,37 @@ class JobRunner:
         store.requeue(session, row, self.runner_id, note)
         return "requeued"
 
-    def _dispatch(self, job_id: str, kind: str, params: dict[str, Any]) -> None:
+    def _dispatch(self, job_id: str, kind: str, params: dict[str, Any]) -> bool:
+        """Hand a queued job to the backend; if that fails, fail the job rather than strand it."""
         job_kind = get_job_kind(kind)
         assert job_kind is not None
-        with self._lock:
-            if self._stopping.is_set():
-                return  # stays queued for the next start
-            if self._backend is None:
-                self._backend = make_backend(self.settings.ray_address, self.settings.job_workers)
-            future = self._backend.submit(
-                execute_job,
-                job_id,
-                self.runner_id,
-                job_kind.func,
-                params,
-                self.database.url,
-                self.settings.job_progress_interval_s,
-            )
-            self._futures[job_id] = future
+        try:
+            with self._lock:
+                if self._stopping.is_set():
+                    return True  # stays queued; released to the next start by stop()
+                if self._backend is None:
+                    self._backend = make_backend(
+                        self.settings.ray_address, self.settings.job_workers
+                    )
+                future = self._backend.submit(
+                    execute_job,
+                    job_id,
+                    self.runner_id,
+                    job_kind.func,
+                    params,
+                    self.database.url,
+                    self.settings.job_progress_interval_s,
+                )
+                self._futures[job_id] = future
+        except Exception:
+            log.exception("could not dispatch job %s", job_id)
+            with self.database.transaction() as session:
+                row = session.get(JobRow, job_id)
+                if row is not None and not store.is_terminal(row.status):
+                    store.fail(session, row, "unavailable", "No worker could take the job")
+            return False
         future.add_done_callback(partial(self._on_done, job_id))
+        return True
 
     def _on_done(self, job_id: str, future: Future[Any]) -> None:
         """Runs on the backend's thread: only note a failed future for the maintenance thread."""

@@ -239,3 +239,23 @@ def test_too_many_unfinished_jobs_is_503_with_retry_after(make_client):
     client.post(f"/v1/jobs/{first['id']}/cancel", headers=H(keys.planner))
     listed = client.get("/v1/jobs", headers=H(keys.planner)).json()["items"]
     assert [j["id"] for j in listed] == [first["id"]]
+
+
+def test_a_job_no_worker_can_take_is_failed_not_stranded(make_client, monkeypatch):
+    """If the backend cannot start, POST answers 503 and the stored job is failed, not queued."""
+    import api.jobs.runner as runner_module
+    from tests.api.conftest import issue_keys
+
+    def broken_backend(*args, **kwargs):
+        raise OSError("cannot start worker processes")
+
+    monkeypatch.setattr(runner_module, "make_backend", broken_backend)
+    client = make_client()
+    keys = issue_keys(client.app)
+    response = client.post(
+        "/v1/jobs", json={"kind": "test.count", "params": {"n": 1}}, headers=H(keys.planner)
+    )
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "unavailable"
+    [job] = client.get("/v1/jobs", headers=H(keys.planner)).json()["items"]
+    assert job["status"] == "failed" and job["error"]["code"] == "unavailable"
