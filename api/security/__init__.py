@@ -1,0 +1,25 @@
+"""API keys, roles and scopes."""
+
+from api.security.keyring import KeyRing
+from api.security.keys import (
+    IssuedKey,
+    KeyInfo,
+    create_key,
+    ensure_development_key,
+    list_keys,
+    revoke_key,
+)
+from api.security.principal import Principal, Role, parse_scope
+
+__all__ = [
+    "IssuedKey",
+    "KeyInfo",
+    "KeyRing",
+    "Principal",
+    "Role",
+    "create_key",
+    "ensure_development_key",
+    "list_keys",
+    "parse_scope",
+    "revoke_key",
+]

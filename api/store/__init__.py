@@ -1,0 +1,25 @@
+"""Stored documents (versioned, one active) and append-only events, scoped by sorter/carrier."""
+
+from api.store.documents import (
+    StoredDocument,
+    activate,
+    get_active,
+    get_document,
+    list_documents,
+    put_snapshot,
+    save_version,
+)
+from api.store.events import StoredEvent, append_event, list_events
+
+__all__ = [
+    "StoredDocument",
+    "StoredEvent",
+    "activate",
+    "append_event",
+    "get_active",
+    "get_document",
+    "list_documents",
+    "list_events",
+    "put_snapshot",
+    "save_version",
+]

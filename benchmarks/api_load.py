@@ -1,0 +1,128 @@
+"""A small HTTP/1.1 load generator for latency under a fixed request rate.
+
+Open loop: request i is due at start + i / rate whatever happened before, and
+its latency is measured from that due time, so a stalled server shows up in
+the percentiles instead of silently slowing the client down (no coordinated
+omission). Requests go over a few persistent keep-alive connections.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes = b""
+
+    def encode(self, host: str) -> bytes:
+        lines = [f"{self.method} {self.path} HTTP/1.1", f"Host: {host}"]
+        lines += [f"{k}: {v}" for k, v in self.headers.items()]
+        if self.body or self.method in ("POST", "PUT", "PATCH"):
+            lines += ["Content-Type: application/json", f"Content-Length: {len(self.body)}"]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode() + self.body
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """Latencies in seconds of every request, and what the run achieved."""
+
+    latencies: np.ndarray
+    statuses: np.ndarray
+    wall_s: float
+    target_rate: float | None
+
+    @property
+    def count(self) -> int:
+        return int(self.latencies.size)
+
+    @property
+    def errors(self) -> int:
+        return int(np.count_nonzero((self.statuses < 200) | (self.statuses >= 300)))
+
+    @property
+    def achieved_rate(self) -> float:
+        return self.count / self.wall_s if self.wall_s > 0 else 0.0
+
+    def percentile_ms(self, q: float) -> float:
+        return float(np.percentile(self.latencies, q) * 1000)
+
+
+async def _read_response(reader: asyncio.StreamReader) -> int:
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    if length:
+        await reader.readexactly(length)
+    return status
+
+
+async def _run(
+    host: str,
+    port: int,
+    request: Request,
+    total: int,
+    rate: float | None,
+    connections: int,
+) -> LoadResult:
+    payload = request.encode(f"{host}:{port}")
+    latencies = np.zeros(total)
+    statuses = np.zeros(total, dtype=np.int32)
+    pool: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
+    opened = [await asyncio.open_connection(host, port) for _ in range(connections)]
+    for pair in opened:
+        pool.put_nowait(pair)
+    loop = asyncio.get_running_loop()
+    start = loop.time() + 0.05
+
+    async def one(i: int) -> None:
+        due = start + i / rate if rate else loop.time()
+        delay = due - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        reader, writer = await pool.get()
+        if not rate:
+            due = loop.time()
+        writer.write(payload)
+        statuses[i] = await _read_response(reader)
+        latencies[i] = loop.time() - due
+        pool.put_nowait((reader, writer))
+
+    began = time.perf_counter()
+    if rate:
+        await asyncio.gather(*(one(i) for i in range(total)))
+    else:  # closed loop: each connection sends its next request as soon as it has an answer
+        counter = iter(range(total))
+
+        async def worker() -> None:
+            for i in counter:
+                await one(i)
+
+        await asyncio.gather(*(worker() for _ in range(connections)))
+    wall = time.perf_counter() - began
+    for _, writer in opened:
+        writer.close()
+    return LoadResult(latencies, statuses, wall, rate)
+
+
+def run_load(
+    host: str,
+    port: int,
+    request: Request,
+    total: int,
+    rate: float | None = None,
+    connections: int = 8,
+) -> LoadResult:
+    """`total` requests at `rate` per second (None: as fast as `connections` allow)."""
+    return asyncio.run(_run(host, port, request, total, rate, connections))
