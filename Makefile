@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 TIME_LIMIT ?= 10
 
-.PHONY: install demo test lint format bench bench-sorting bench-vrptw bench-network serve clean
+.PHONY: install demo test lint format bench bench-sorting bench-vrptw bench-network bench-api serve clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,7 +33,7 @@ format: install
 	$(BIN)/ruff check --fix optimizer api benchmarks tests
 
 # Full benchmark runs; they write benchmarks/RESULTS.md.
-bench: bench-sorting bench-vrptw bench-network
+bench: bench-sorting bench-vrptw bench-network bench-api
 
 bench-sorting: install
 	BENCH_MODE=full $(BIN)/python -m pytest -q benchmarks/bench_sorting.py
@@ -43,6 +43,9 @@ bench-vrptw: install
 
 bench-network: install
 	BENCH_MODE=full $(BIN)/python -m pytest -q benchmarks/bench_network.py
+
+bench-api: install
+	BENCH_MODE=full $(BIN)/python -m pytest -q benchmarks/bench_api.py
 
 serve: install
 	$(BIN)/optimizer serve --host $(HOST) --port $(PORT)
