@@ -26,12 +26,14 @@ def register(commands: argparse._SubParsersAction, generators: argparse._SubPars
     demo.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     demo.add_argument("--chutes", type=int, default=300, help="chutes (default 300)")
     demo.add_argument("--destinations", type=int, default=600, help="sort keys (default 600)")
+    demo.add_argument("--rate", type=float, default=20_000.0, help="parcels/h (default 20000)")
     demo.set_defaults(func=_demo)
 
 
 def _demo(args: argparse.Namespace) -> int:
-    if not args.time_limit > 0:
-        raise InputError("must be > 0", field="--time-limit")
+    for flag, value in (("--time-limit", args.time_limit), ("--rate", args.rate)):
+        if not value > 0:
+            raise InputError("must be > 0", field=flag)
     started = time.perf_counter()
     print("== sorting ==", flush=True)
     report = run_sorting_demo(
@@ -40,6 +42,7 @@ def _demo(args: argparse.Namespace) -> int:
         destinations=args.destinations,
         seed=args.seed,
         time_limit_s=args.time_limit,
+        rate=args.rate,
     )
     for line in report.lines():
         print(line)

@@ -81,11 +81,12 @@ def run_sorting_demo(
     seed: int = 1,
     time_limit_s: float = 10.0,
     workers: int = 2,
+    rate: float = 20_000.0,
 ) -> SortingDemoReport:
     """Generate a case, optimize a plan, simulate it against the naive plan, stream the scans."""
     out = Path(out_dir)
     started = time.perf_counter()
-    case = generate_case(chutes, destinations, seed)
+    case = generate_case(chutes, destinations, seed, rate)
     files = write_case(case, out)
     generate_s = time.perf_counter() - started
 
