@@ -115,6 +115,10 @@ def register(commands: argparse._SubParsersAction, generators: argparse._SubPars
     assign.set_defaults(func=_assign)
 
 
+def _number(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
 def _positive(value: float, flag: str) -> None:
     if not value > 0:
         raise InputError("must be > 0", field=flag)
@@ -176,7 +180,7 @@ def _sort_plan(args: argparse.Namespace) -> int:
         gap = "n/a" if result.gap is None else f"{result.gap:.2%}"
         summary = (
             f"{args.method}: {result.status.value}, objective {result.objective:.2f}, "
-            f"bound {result.bound:.2f}, gap {gap}, {result.solve_time_s:.2f} s"
+            f"bound {_number(result.bound)}, gap {gap}, {result.solve_time_s:.2f} s"
         )
         if result.moves is not None:
             summary += f", {result.moves} destinations moved"

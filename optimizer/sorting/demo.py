@@ -53,6 +53,7 @@ class SortingDemoReport:
     def lines(self) -> list[str]:
         r, s = self.result, self.stream
         gap = "n/a" if r.gap is None else f"{r.gap:.2%}"
+        bound = "n/a" if r.bound is None else f"{r.bound:.1f}"
         fewer = 1.0 - self.optimized.recirculated_parcels / max(1, self.naive.recirculated_parcels)
         reasons = ", ".join(
             f"{k} {v}" for k, v in sorted(self.reason_counts().items(), key=lambda kv: -kv[1])
@@ -60,7 +61,7 @@ class SortingDemoReport:
         return [
             f"case: {self.chutes} chutes, {self.destinations} destinations, {self.parcels} parcels "
             f"(1 h at {self.parcels}/h), written to {self.files.layout.parent}",
-            f"plan: {r.status.value}, objective {r.objective:.1f}, bound {r.bound:.1f}, gap {gap}, "
+            f"plan: {r.status.value}, objective {r.objective:.1f}, bound {bound}, gap {gap}, "
             f"{r.solve_time_s:.1f} s (limit {r.time_limit_s:g} s, {r.workers} workers); "
             f"checker: {'ok' if self.check.ok else f'{len(self.check.problems)} problems'}, "
             f"highest expected fill {self.check.max_fill:.0%}",

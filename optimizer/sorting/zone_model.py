@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from optimizer.errors import OptimizerError
 from optimizer.sorting.categories import Category
 from optimizer.sorting.problem import PlanningProblem
 
@@ -353,6 +354,8 @@ def solve_zone_model(
     wall = time.perf_counter() - started
     name = solver.StatusName(status)
     variables = len(model.Proto().variables)
+    if status == cp_model.MODEL_INVALID:
+        raise OptimizerError(f"internal error: invalid zone model ({model.Validate()})")
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         bound = int(solver.BestObjectiveBound()) if status == cp_model.UNKNOWN else None
         return ModelOutcome(name, None, None, bound, wall, variables, tuple(progress.trace))

@@ -374,3 +374,62 @@ def test_impossible_forecast_is_explained(case_dir, tmp_path, capsys):
         capsys,
     )
     assert code == 2 and "no plan can keep" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["generate", "sorter", "--chutes", "5", "--out", "X"], "error: chutes:"),
+        (["generate", "sorter", "--rate", "0", "--out", "X"], "error: --rate: must be > 0"),
+        (["sort-plan", "--workers", "0"], "error: --workers: must be >= 1"),
+        (["sort-plan", "--move-penalty", "-1"], "error: --move-penalty: must be >= 0"),
+        (["simulate", "--hours", "0"], "error: --hours: must be > 0"),
+        (["demo", "--rate", "0"], "error: --rate: must be > 0"),
+    ],
+)
+def test_flag_errors_name_the_flag(case_dir, tmp_path, capsys, args, expected):
+    """Out-of-range flags exit 2 with the flag named, before any work is done."""
+    files = {
+        "sort-plan": [
+            "--layout",
+            str(case_dir / "layout.json"),
+            "--forecast",
+            str(case_dir / "forecast.json"),
+            "--out",
+            str(tmp_path / "p.json"),
+        ],
+        "simulate": [
+            "--layout",
+            str(case_dir / "layout.json"),
+            "--plan",
+            str(tmp_path / "p.json"),
+            "--parcels",
+            str(case_dir / "parcels.jsonl"),
+        ],
+    }
+    argv = [*args, *files.get(args[0], [])]
+    argv = [str(tmp_path / "gen") if a == "X" else a for a in argv]
+    code, err = run_error(argv, capsys)
+    assert code == 2
+    assert expected in err
+
+
+def test_plan_for_another_sorter_is_refused(case_dir, plan_file, tmp_path, capsys):
+    """Simulating or assigning with a plan made for a different sorter exits 2."""
+    plan = json.loads(plan_file.read_text())
+    plan["sorter_id"] = "ELSEWHERE"
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(plan))
+    code, err = run_error(
+        [
+            "assign",
+            "--layout",
+            str(case_dir / "layout.json"),
+            "--plan",
+            str(other),
+            "--parcels",
+            str(case_dir / "parcels.jsonl"),
+        ],
+        capsys,
+    )
+    assert code == 2 and "plan.sorter_id" in err

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from optimizer.errors import InputError
+from optimizer.errors import InfeasibleError, InputError
 from optimizer.sorting import (
     Category,
     Forecast,
@@ -130,6 +130,20 @@ def test_special_streams_need_their_chutes():
     with pytest.raises(InputError) as exc:
         optimize_plan(layout, forecast, time_limit_s=1)
     assert [p.code for p in exc.value.problems] == ["missing_chute_type", "missing_chute_type"]
+
+
+def test_destination_larger_than_any_zone_is_infeasible():
+    """250 parcels/h fit the sorter in total but not the chutes of any one capacity class."""
+    layout = tiny_layout(4)
+    chutes = tuple(
+        dataclasses.replace(c, capacity_parcels=50) if c.id in ("D2", "D3") else c
+        for c in layout.chutes
+    )
+    layout = dataclasses.replace(layout, chutes=chutes)
+    with pytest.raises(InfeasibleError) as exc:
+        optimize_plan(layout, Forecast((destination("A", 250.0),)), time_limit_s=1)
+    assert "needs more chutes" in str(exc.value)
+    assert isinstance(exc.value, InputError)  # the CLI and an API report it as bad input
 
 
 def test_bad_solver_arguments_are_input_errors(tiny_forecast):
@@ -256,6 +270,7 @@ def test_next_wave_stays_close_to_the_current_plan(small_case):
     assert sticky.moves == count_moves(sticky.plan, current)
     assert sticky.moves < free.moves
     assert check_plan(sticky.plan, case.layout, shifted).ok
+    assert check_plan(free.plan, case.layout, shifted).ok
 
 
 def test_same_forecast_again_moves_nothing(small_case):
@@ -265,6 +280,7 @@ def test_same_forecast_again_moves_nothing(small_case):
         case.layout, case.forecast, time_limit_s=5, seed=1, current=small_case.result.plan
     )
     assert again.moves == 0
+    assert check_plan(again.plan, case.layout, case.forecast).ok
 
 
 def test_plan_for_another_sorter_cannot_be_current(small_case, tiny_forecast):
