@@ -22,6 +22,7 @@ from optimizer.sorting import (
     GeneratedCase,
     PlanResult,
     ShiftReport,
+    SortPlan,
     capacity_matching_plan,
     check_plan,
     generate_case,
@@ -114,7 +115,7 @@ def test_assignment_latency(benchmark, mode, results):
     assert p99 < (20.0 if mode == "full" else 50.0)
 
 
-def shifts(c: GeneratedCase, plans: dict[str, object]) -> dict[str, ShiftReport]:
+def shifts(c: GeneratedCase, plans: dict[str, SortPlan]) -> dict[str, ShiftReport]:
     return {
         name: simulate_shift(c.layout, plan, c.parcels, seed=SEED) for name, plan in plans.items()
     }

@@ -70,16 +70,16 @@ class PlanTables:
         missing = sorted({cid for cid in _plan_chute_ids(plan) if layout.chute_index(cid) is None})
         if missing:
             raise InputError(f"chutes not in the layout: {', '.join(missing[:10])}", field="plan")
-        index = layout.chute_index
+        index = {c.id: i for i, c in enumerate(layout.chutes)}.__getitem__
         self.plan = plan
         self.destinations: dict[str, _Destination] = {}
         for a in plan.assignments:
-            chutes = tuple(index(c) for c in a.chute_ids)  # type: ignore[misc]
-            group = [layout.chutes[i] for i in chutes]  # type: ignore[index]
+            chutes = tuple(index(c) for c in a.chute_ids)
+            group = [layout.chutes[i] for i in chutes]
             limits = [_sorted_limits(c) for c in group]
             self.destinations[a.destination] = _Destination(
-                chutes,  # type: ignore[arg-type]
-                tuple(index(c) for c in a.alternates),  # type: ignore[misc]
+                chutes,
+                tuple(index(c) for c in a.alternates),
                 min(x[2] for x in limits),
                 min(x[3] for x in limits),
                 tuple(min(x[k] for x in limits) for k in range(4)),  # type: ignore[arg-type]

@@ -177,23 +177,23 @@ def capacity_matching_plan(
         upper = math.ceil(max(1.0, 1.5 * len(chutes) * volume / total))
         per_class = []
         for cap, members in classes.items():
-            var = model.NewIntVar(0, min(upper, len(members)), f"n_{name}_{cap}")
+            var = model.new_int_var(0, min(upper, len(members)), f"n_{name}_{cap}")
             counts[(name, cap)] = var
             per_class.append((var, round(cap / interval_h * CAPACITY_SCALE)))
-        model.Add(sum(v for v, _ in per_class) >= 1)
-        model.Add(sum(v for v, _ in per_class) <= upper)
+        model.add(sum(v for v, _ in per_class) >= 1)
+        model.add(sum(v for v, _ in per_class) <= upper)
         assigned = sum(v * c for v, c in per_class)
-        gap = model.NewIntVar(0, 10**9, f"dev_{name}")
-        model.AddAbsEquality(gap, assigned - round(volume * CAPACITY_SCALE))
-        deviation.append(gap)
+        dev = model.new_int_var(0, 10**9, f"dev_{name}")
+        model.add_abs_equality(dev, assigned - round(volume * CAPACITY_SCALE))
+        deviation.append(dev)
     for cap, members in classes.items():
-        model.Add(sum(counts[(name, cap)] for name in names) <= len(members))
-    model.Minimize(sum(deviation))
+        model.add(sum(counts[(name, cap)] for name in names) <= len(members))
+    model.minimize(sum(deviation))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit_s
     solver.parameters.random_seed = seed
     solver.parameters.num_workers = workers
-    status = solver.Solve(model)
+    status = solver.solve(model)
     elapsed = time.perf_counter() - started
     if status == cp_model.INFEASIBLE:
         raise InputError("the capacity-matching model has no solution", field="forecast")
@@ -207,14 +207,14 @@ def capacity_matching_plan(
     for name in sorted(names, key=lambda n: -split.general[n]):
         ids = []
         for cap in classes:
-            n = solver.Value(counts[(name, cap)])
+            n = solver.value(counts[(name, cap)])
             ids += [layout.chutes[i].id for i in free[cap][:n]]
             free[cap] = free[cap][n:]
         assignments.append(
             DestinationAssignment(name, tuple(ChuteShare(c, 1.0 / len(ids)) for c in ids))
         )
-    objective = solver.ObjectiveValue() / CAPACITY_SCALE
-    bound = solver.BestObjectiveBound() / CAPACITY_SCALE
+    objective = solver.objective_value / CAPACITY_SCALE
+    bound = solver.best_objective_bound / CAPACITY_SCALE
     result_status = SolveStatus.OPTIMAL if status == cp_model.OPTIMAL else SolveStatus.FEASIBLE
     gap = 0.0 if objective <= 0 else max(0.0, (objective - bound) / objective)
     report = {

@@ -113,10 +113,10 @@ def check_plan(
                 "shares",
             )
         for cid in (*a.chute_ids, *a.alternates):
-            chute = chutes.get(cid)
-            if chute is None:
+            target = chutes.get(cid)
+            if target is None:
                 continue
-            if chute.type != ChuteType.DESTINATION or Category.GENERAL not in chute.categories:
+            if target.type != ChuteType.DESTINATION or Category.GENERAL not in target.categories:
                 fail(where, f"{a.destination}: chute {cid} cannot take general goods", "chute_type")
         mates = {m for cid in a.alternates for m in on_chute.get(cid, [])}
         for mate in mates:
@@ -157,11 +157,10 @@ def check_plan(
         assignment = planned.get(d.destination)
         if assignment is None:
             continue
-        for s in assignment.chutes:
-            parcels[s.chute_id] = parcels.get(s.chute_id, 0.0) + (readable - big) * s.share
-            grams[s.chute_id] = (
-                grams.get(s.chute_id, 0.0) + (readable - big) * s.share * d.mean_weight_g
-            )
+        for part in assignment.chutes:
+            volume = (readable - big) * part.share
+            parcels[part.chute_id] = parcels.get(part.chute_id, 0.0) + volume
+            grams[part.chute_id] = grams.get(part.chute_id, 0.0) + volume * d.mean_weight_g
     for c in _RESTRICTED:
         ids = plan.restricted.get(c, ())
         if restricted_total[c] > 0 and not ids:
@@ -191,12 +190,12 @@ def check_plan(
     interval_h = layout.swap_interval_s / 3600.0
     fills: dict[str, float] = {}
     for cid, volume in parcels.items():
-        chute = chutes.get(cid)
-        if chute is None:
+        container = chutes.get(cid)
+        if container is None:
             continue
         fill = max(
-            volume * interval_h / chute.capacity_parcels,
-            grams[cid] / 1000.0 * interval_h / chute.capacity_kg,
+            volume * interval_h / container.capacity_parcels,
+            grams[cid] / 1000.0 * interval_h / container.capacity_kg,
         )
         fills[cid] = fill
         if fill > max_fill + FILL_TOLERANCE:

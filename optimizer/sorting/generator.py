@@ -118,8 +118,8 @@ def generate_forecast(
         raise InputError("must be > 0", field="rate")
     rng = np.random.default_rng(seed)
     weights = np.array([lane[4] for lane in lanes])
-    chosen = rng.choice(len(lanes), size=destinations, replace=False, p=weights / weights.sum())
-    chosen = sorted(chosen, key=lambda i: -weights[i])
+    drawn = rng.choice(len(lanes), size=destinations, replace=False, p=weights / weights.sum())
+    chosen = sorted(drawn, key=lambda i: -weights[i])
     # Long tail: volume falls with the lane's rank (Zipf, s ~ 1), with lane-level noise.
     ranks = np.arange(1, destinations + 1)
     volume = ranks**-1.0 * rng.lognormal(0.0, 0.35, destinations)

@@ -226,7 +226,7 @@ def _check_ids_and_positions(r: _Reader, data: dict, root: str, loop: Any) -> No
             if (
                 isinstance(loop, int | float)
                 and loop > 0
-                and _is_number(pos) is None
+                and isinstance(pos, int | float)
                 and pos >= loop
             ):
                 r.fail(f"{root}.{name}[{i}].position_m", "must be less than loop_length_m")

@@ -114,7 +114,11 @@ class SorterLayout:
             problems.append(Problem("induction_points", "must list at least one induction point"))
         if not self.chutes:
             problems.append(Problem("chutes", "must list at least one chute"))
-        for name, items in (("induction_points", self.induction_points), ("chutes", self.chutes)):
+        groups: tuple[tuple[str, tuple[InductionPoint | Chute, ...]], ...] = (
+            ("induction_points", self.induction_points),
+            ("chutes", self.chutes),
+        )
+        for name, items in groups:
             seen: set[str] = set()
             for i, item in enumerate(items):
                 if item.id in seen:

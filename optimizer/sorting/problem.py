@@ -144,9 +144,9 @@ def build_problem(
                 )
             )
             continue
-        effective = volume * max(1.0, split.restricted_kg[category] * worst_ratio)
-        restricted[category] = effective
-        if effective > capable * max_cap * weights.max_fill:
+        load = volume * max(1.0, split.restricted_kg[category] * worst_ratio)
+        restricted[category] = load
+        if load > capable * max_cap * weights.max_fill:
             problems.append(
                 Problem(
                     f"forecast.category_mix.{category.value}",
@@ -158,8 +158,8 @@ def build_problem(
 
     handovers = sorted({d.handover for d in forecast.destinations})
     group_of = {h: g for g, h in enumerate(handovers)}
-    current_map = current.assignment_map() if current is not None else {}
     zone_of_chute = {i: z.index for z in zones for i in z.chutes}
+    current_plan = _CurrentPlan.of(current)
     destinations = []
     for d in forecast.destinations:
         volume = split.general[d.destination]
@@ -169,21 +169,9 @@ def build_problem(
         mixable = pool_effective <= weights.mixable_fill * min(
             z.chute_capacity_h for z in zone_data
         )
-        cur, was_mixed, cur_chutes = None, None, ()
-        if d.destination in current_map:
-            ids = current_map[d.destination].chute_ids
-            indices = [layout.chute_index(c) for c in ids]
-            shared = {
-                a.destination
-                for a in current.assignments  # type: ignore[union-attr]
-                if set(a.chute_ids) & set(ids)
-            }
-            was_mixed = len(shared) > 1
-            if None not in indices:
-                cur_chutes = tuple(i for i in indices if i is not None)
-                zones_used = {zone_of_chute.get(i) for i in cur_chutes}
-                if not was_mixed and len(zones_used) == 1 and None not in zones_used:
-                    cur = (zones_used.pop(), len(cur_chutes))
+        cur, was_mixed, cur_chutes = _current_placement(
+            d.destination, current_plan, layout, zone_of_chute
+        )
         destinations.append(
             DestinationData(
                 d.destination,
@@ -194,7 +182,7 @@ def build_problem(
                 mixable,
                 cur,
                 was_mixed,
-                cur_chutes,  # type: ignore[arg-type]
+                cur_chutes,
             )
         )
 
@@ -239,6 +227,40 @@ def build_problem(
         zone_data,
         restricted,
     )
+
+
+@dataclass(frozen=True)
+class _CurrentPlan:
+    assignments: dict[str, tuple[str, ...]]  # destination -> chute ids
+    users: dict[str, int]  # chute id -> number of destinations on it
+
+    @classmethod
+    def of(cls, plan: SortPlan | None) -> _CurrentPlan:
+        assignments = {a.destination: a.chute_ids for a in plan.assignments} if plan else {}
+        users: dict[str, int] = {}
+        for ids in assignments.values():
+            for c in ids:
+                users[c] = users.get(c, 0) + 1
+        return cls(assignments, users)
+
+
+def _current_placement(
+    name: str, current: _CurrentPlan, layout: SorterLayout, zone_of_chute: dict[int, int]
+) -> tuple[tuple[int, int] | None, bool | None, tuple[int, ...]]:
+    """(zone, chutes) if dedicated inside one zone now, whether mixed now, current chutes."""
+    ids = current.assignments.get(name)
+    if ids is None:
+        return None, None, ()
+    was_mixed = any(current.users[c] > 1 for c in ids)
+    indices = [layout.chute_index(c) for c in ids]
+    chutes = tuple(i for i in indices if i is not None)
+    if len(chutes) != len(indices):
+        return None, was_mixed, ()
+    zones_used = {zone_of_chute.get(i) for i in chutes}
+    zone = zones_used.pop() if len(zones_used) == 1 else None
+    if was_mixed or zone is None:
+        return None, was_mixed, chutes
+    return (zone, len(chutes)), was_mixed, chutes
 
 
 def _minimum_chutes(

@@ -120,6 +120,7 @@ def simulate_shift(
         layout.full_response_s,
     )
     ids = [c.id for c in chutes]
+    index_of = {cid: i for i, cid in enumerate(ids)}
     events: list[tuple[float, int, int, int, int]] = []
     seq = 0
 
@@ -177,8 +178,7 @@ def simulate_shift(
                 extra_loops += 1
                 push(t + loop_s, _ARRIVE, a, b + 1)
             else:
-                i = layout.chute_index(decision.chute_id)
-                assert i is not None
+                i = index_of[decision.chute_id]
                 if decision.reason is Reason.CHUTE_FULL:
                     chute_full += 1
                 in_flight[i] += 1
@@ -247,9 +247,9 @@ def simulate_shift(
     total = len(parcels)
     stays = sorted(time_in_system) or [0.0]
     reasons: dict[str, int] = {r.value: 0 for r in Reason}
-    for r in final_reason:
-        if r is not None:
-            reasons[r.value] += 1
+    for last in final_reason:
+        if last is not None:
+            reasons[last.value] += 1
     return ShiftReport(
         plan_id=plan.plan_id,
         method=plan.method,

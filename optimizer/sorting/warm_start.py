@@ -12,7 +12,7 @@ import logging
 
 from optimizer.sorting.categories import Category
 from optimizer.sorting.problem import PlanningProblem
-from optimizer.sorting.zone_model import LOAD_SCALE, Options, ZoneSolution, _scaled
+from optimizer.sorting.zone_model import LOAD_SCALE, Options, ZoneSolution, scaled_cost
 
 log = logging.getLogger("optimizer.sorting.warm_start")
 
@@ -39,7 +39,7 @@ class _Greedy:
         if option is None:
             return 10**15
         w = self.problem.weights
-        pool = _scaled(w.overload_cost(option.load / LOAD_SCALE, self.cap, m)) if m else 0
+        pool = scaled_cost(w.overload_cost(option.load / LOAD_SCALE, self.cap, m)) if m else 0
         return option.cost + pool
 
     def pool_range(self, g: int, k: int) -> list[int]:
@@ -136,12 +136,12 @@ def _place_in_zones(
             capable = sorted(
                 (i for i in free[z] if category in cats[i]), key=lambda i: len(cats[i])
             )
-            take = capable[:left]
-            for i in take:
+            chosen = capable[:left]
+            for i in chosen:
                 free[z].remove(i)
-            if take:
-                solution.restricted_zones[(category, z)] = len(take)
-            left -= len(take)
+            if chosen:
+                solution.restricted_zones[(category, z)] = len(chosen)
+            left -= len(chosen)
             if not left:
                 break
         if left:

@@ -98,7 +98,7 @@ class ZoneSolution:
         return {g: options.mix_order[g][:k] for g, (k, _) in self.mixing.items() if k}
 
 
-def _scaled(value: float) -> int:
+def scaled_cost(value: float) -> int:
     return round(value * COST_SCALE)
 
 
@@ -107,7 +107,7 @@ def build_options(problem: PlanningProblem) -> Options:
     zones = problem.zones
     dedicated: dict[int, list[DedicatedOption]] = {}
     for j, d in enumerate(problem.destinations):
-        options = []
+        choices: list[DedicatedOption] = []
         for z, zone in enumerate(zones):
             cap, load = zone.chute_capacity_h, d.effective[z]
             need = max(1, math.ceil(load / (w.max_fill * cap) - ROUNDING))
@@ -119,8 +119,8 @@ def build_options(problem: PlanningProblem) -> Options:
                 keeps = d.current == (z, n)
                 if (d.current is not None and not keeps) or d.was_mixed:
                     cost += w.move
-                options.append(DedicatedOption(j, z, n, _scaled(cost)))
-        dedicated[j] = options
+                choices.append(DedicatedOption(j, z, n, scaled_cost(cost)))
+        dedicated[j] = choices
 
     cap_min = min(z.chute_capacity_h for z in zones)
     cap_max = max(z.chute_capacity_h for z in zones)
@@ -135,7 +135,7 @@ def build_options(problem: PlanningProblem) -> Options:
         mix_order[g] = members
         loads = [round(problem.destinations[j].pool_effective * LOAD_SCALE) for j in members]
         pool_loads[g] = loads
-        options = [MixOption(g, 0, 0, 0, 0)]
+        group_options = [MixOption(g, 0, 0, 0, 0)]
         load = volume = moved = 0.0
         for k, j in enumerate(members, start=1):
             d = problem.destinations[j]
@@ -147,8 +147,9 @@ def build_options(problem: PlanningProblem) -> Options:
                 low, min(k, math.ceil(load / LOAD_SCALE / (w.soft_fill * cap_min) - ROUNDING))
             )
             for m in range(low, high + 1):
-                options.append(MixOption(g, k, m, int(load), _scaled(w.mix * volume + moved)))
-        mix[g] = options
+                cost = scaled_cost(w.mix * volume + moved)
+                group_options.append(MixOption(g, k, m, int(load), cost))
+        mix[g] = group_options
 
     restricted: dict[Category, list[RestrictedOption]] = {}
     for category, load in problem.restricted.items():
@@ -156,7 +157,7 @@ def build_options(problem: PlanningProblem) -> Options:
         need = max(1, math.ceil(load / (w.max_fill * cap_min) - ROUNDING))
         most = max(need, math.ceil(load / (w.soft_fill * cap_min) - ROUNDING))
         restricted[category] = [
-            RestrictedOption(category, r, _scaled(w.overload_cost(load, cap_min, r)))
+            RestrictedOption(category, r, scaled_cost(w.overload_cost(load, cap_min, r)))
             for r in range(min(need, capable), min(most, capable) + 1)
         ]
 
@@ -219,7 +220,7 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         self.trace: list[tuple[float, int | None, int | None]] = []
 
     def on_solution_callback(self) -> None:
-        self.objective = round(self.ObjectiveValue())
+        self.objective = round(self.objective_value)
         self._record()
 
     def on_bound(self, bound: float) -> None:
@@ -228,6 +229,159 @@ class _Progress(cp_model.CpSolverSolutionCallback):
 
     def _record(self) -> None:
         self.trace.append((time.perf_counter() - self.started, self.objective, self.bound))
+
+
+class _ZoneModel:
+    """The CP-SAT model of one planning problem: variables by option, built from arrays."""
+
+    def __init__(self, problem: PlanningProblem, options: Options):
+        self.problem = problem
+        self.options = options
+        self.model = cp_model.CpModel()
+        self.objective: list[cp_model.LinearExprT] = []
+        self.general_use: list[list[cp_model.LinearExprT]] = [[] for _ in problem.zones]
+        self.dedicated: dict[tuple[int, int, int], cp_model.IntVar] = {}
+        self.mix: dict[tuple[int, int, int], cp_model.IntVar] = {}
+        self.pools: dict[tuple[int, int], tuple[cp_model.IntVar, cp_model.IntVar]] = {}
+        self.restricted: dict[tuple[Category, int], cp_model.IntVar] = {}
+        self.restricted_zone: dict[tuple[Category, int], cp_model.IntVar] = {}
+        mixed_by: dict[int, list[cp_model.IntVar]] = {}
+        for g in options.mix:
+            self._add_group(g, mixed_by)
+        for j in options.dedicated:
+            self._add_destination(j, mixed_by.get(j, []))
+        for category in options.restricted:
+            self._add_restricted(category)
+        for z in range(len(problem.zones)):
+            self._add_zone_capacity(z)
+        self.model.minimize(sum(self.objective))
+
+    def _add_destination(self, j: int, mixed: list[cp_model.IntVar]) -> None:
+        literals = []
+        for o in self.options.dedicated[j]:
+            var = self.model.new_bool_var(f"d{j}_{o.zone}_{o.chutes}")
+            self.dedicated[(j, o.zone, o.chutes)] = var
+            self.general_use[o.zone].append(o.chutes * var)
+            literals.append(var)
+            if o.cost:
+                self.objective.append(o.cost * var)
+        # dedicated somewhere, or one of the mixed smallest of its group
+        self.model.add(sum(literals) + sum(mixed) == 1)
+
+    def _add_group(self, g: int, mixed_by: dict[int, list[cp_model.IntVar]]) -> None:
+        model, zc, zones = self.model, self.options.zone_costs, self.problem.zones
+        choices = self.options.mix[g]
+        literals = []
+        for o in choices:
+            var = model.new_bool_var(f"x{g}_{o.mixed}_{o.pool_chutes}")
+            self.mix[(g, o.mixed, o.pool_chutes)] = var
+            literals.append(var)
+            if o.cost:
+                self.objective.append(o.cost * var)
+        model.add_exactly_one(literals)
+        for rank, j in enumerate(self.options.mix_order[g]):
+            mixed_by[j] = [lit for o, lit in zip(choices, literals, strict=True) if o.mixed > rank]
+        if len(choices) == 1:
+            return
+        max_chutes = max(o.pool_chutes for o in choices)
+        max_load = max(o.load for o in choices)
+        chutes_per_zone, load_per_zone = [], []
+        for z, zone in enumerate(zones):
+            chutes = model.new_int_var(0, min(max_chutes, zone.general), f"m{g}_{z}")
+            load = model.new_int_var(0, max_load, f"p{g}_{z}")
+            soft = model.new_int_var(0, max_load, f"s{g}_{z}")
+            firm = model.new_int_var(0, max_load, f"f{g}_{z}")
+            model.add(load <= zc.hard[z] * chutes)
+            model.add(soft >= load - zc.soft[z] * chutes)
+            model.add(firm >= load - zc.firm[z] * chutes)
+            self.objective += [zc.over_soft * soft, zc.over_firm * firm]
+            if zc.distance[z]:
+                self.objective.append(zc.distance[z] * load)
+            self.general_use[z].append(chutes)
+            self.pools[(g, z)] = (chutes, load)
+            chutes_per_zone.append(chutes)
+            load_per_zone.append(load)
+        model.add(
+            sum(chutes_per_zone)
+            == sum(o.pool_chutes * v for o, v in zip(choices, literals, strict=True))
+        )
+        model.add(
+            sum(load_per_zone) == sum(o.load * v for o, v in zip(choices, literals, strict=True))
+        )
+
+    def _add_restricted(self, category: Category) -> None:
+        model = self.model
+        choices = self.options.restricted[category]
+        literals = []
+        for o in choices:
+            var = model.new_bool_var(f"r{category.value}_{o.chutes}")
+            self.restricted[(category, o.chutes)] = var
+            literals.append(var)
+            if o.cost:
+                self.objective.append(o.cost * var)
+        model.add_exactly_one(literals)
+        per_zone = []
+        for z, zone in enumerate(self.problem.zones):
+            capable = zone.allowing(category)
+            if capable:
+                var = model.new_int_var(0, capable, f"rz{category.value}_{z}")
+                self.restricted_zone[(category, z)] = var
+                per_zone.append(var)
+        model.add(
+            sum(per_zone) == sum(o.chutes * v for o, v in zip(choices, literals, strict=True))
+        )
+
+    def _add_zone_capacity(self, z: int) -> None:
+        """Hall's condition: every set of roles fits the chutes able to play one of them."""
+        zone = self.problem.zones[z]
+        roles: list[tuple[Category, list[cp_model.LinearExprT]]] = [
+            (Category.GENERAL, self.general_use[z])
+        ]
+        roles += [
+            (c, [self.restricted_zone[(c, z)]])
+            for c in self.options.restricted
+            if (c, z) in self.restricted_zone
+        ]
+        for size in range(1, len(roles) + 1):
+            for subset in itertools.combinations(roles, size):
+                allowed = {c for c, _ in subset}
+                room = sum(1 for cats in zone.chute_categories if cats & allowed)
+                self.model.add(sum(sum(terms) for _, terms in subset) <= room)
+
+    def add_hint(self, hint: ZoneSolution) -> None:
+        model = self.model
+        for (j, z, n), var in self.dedicated.items():
+            model.add_hint(var, hint.dedicated.get(j) == (z, n))
+        for (g, k, m), var in self.mix.items():
+            model.add_hint(var, hint.mixing.get(g, (0, 0)) == (k, m))
+        for pool, (chutes, load) in self.pools.items():
+            hinted_chutes, hinted_load = hint.pools.get(pool, (0, 0))
+            model.add_hint(chutes, hinted_chutes)
+            model.add_hint(load, hinted_load)
+        for (c, r), var in self.restricted.items():
+            model.add_hint(var, hint.restricted.get(c) == r)
+        for where, var in self.restricted_zone.items():
+            model.add_hint(var, hint.restricted_zones.get(where, 0))
+
+    def solution(self, solver: cp_model.CpSolver) -> ZoneSolution:
+        found = ZoneSolution()
+        for (j, z, n), var in self.dedicated.items():
+            if solver.boolean_value(var):
+                found.dedicated[j] = (z, n)
+        for (g, k, m), var in self.mix.items():
+            if solver.boolean_value(var):
+                found.mixing[g] = (k, m)
+        for pool, (chutes, load) in self.pools.items():
+            pair = (int(solver.value(chutes)), int(solver.value(load)))
+            if pair != (0, 0):
+                found.pools[pool] = pair
+        for (c, r), var in self.restricted.items():
+            if solver.boolean_value(var):
+                found.restricted[c] = r
+        for where, var in self.restricted_zone.items():
+            if solver.value(var):
+                found.restricted_zones[where] = int(solver.value(var))
+        return found
 
 
 def solve_zone_model(
@@ -239,109 +393,9 @@ def solve_zone_model(
     hint: ZoneSolution | None = None,
 ) -> ModelOutcome:
     """Solve the zone model with CP-SAT (presolve off: it rewrites the options into a weaker LP)."""
-    model = cp_model.CpModel()
-    zones = problem.zones
-    zc = options.zone_costs
-    objective = []
-    general_use: list[list] = [[] for _ in zones]
-
-    ded_vars: dict[tuple[int, int, int], cp_model.IntVar] = {}
-    for j, opts in options.dedicated.items():
-        for o in opts:
-            var = model.NewBoolVar(f"d{j}_{o.zone}_{o.chutes}")
-            ded_vars[(j, o.zone, o.chutes)] = var
-            general_use[o.zone].append(o.chutes * var)
-            if o.cost:
-                objective.append(o.cost * var)
-
-    mix_vars: dict[tuple[int, int, int], cp_model.IntVar] = {}
-    pool_vars: dict[tuple[int, int], tuple[cp_model.IntVar, cp_model.IntVar]] = {}
-    mixed_rank: dict[int, list] = {}
-    for g, opts in options.mix.items():
-        literals = []
-        for o in opts:
-            var = model.NewBoolVar(f"x{g}_{o.mixed}_{o.pool_chutes}")
-            mix_vars[(g, o.mixed, o.pool_chutes)] = var
-            literals.append(var)
-            if o.cost:
-                objective.append(o.cost * var)
-        model.AddExactlyOne(literals)
-        for rank, j in enumerate(options.mix_order[g]):
-            mixed_rank[j] = [mix_vars[(g, o.mixed, o.pool_chutes)] for o in opts if o.mixed > rank]
-        if len(opts) == 1:
-            continue
-        max_m = max(o.pool_chutes for o in opts)
-        max_load = max(o.load for o in opts)
-        ms, loads = [], []
-        for z, zone in enumerate(zones):
-            m = model.NewIntVar(0, min(max_m, zone.general), f"m{g}_{z}")
-            load = model.NewIntVar(0, max_load, f"p{g}_{z}")
-            model.Add(load <= zc.hard[z] * m)
-            soft = model.NewIntVar(0, max_load, f"s{g}_{z}")
-            firm = model.NewIntVar(0, max_load, f"f{g}_{z}")
-            model.Add(soft >= load - zc.soft[z] * m)
-            model.Add(firm >= load - zc.firm[z] * m)
-            objective += [zc.over_soft * soft, zc.over_firm * firm]
-            if zc.distance[z]:
-                objective.append(zc.distance[z] * load)
-            general_use[z].append(m)
-            pool_vars[(g, z)] = (m, load)
-            ms.append(m)
-            loads.append(load)
-        model.Add(
-            sum(ms) == sum(o.pool_chutes * mix_vars[(g, o.mixed, o.pool_chutes)] for o in opts)
-        )
-        model.Add(sum(loads) == sum(o.load * mix_vars[(g, o.mixed, o.pool_chutes)] for o in opts))
-
-    for j, opts in options.dedicated.items():
-        literals = [ded_vars[(j, o.zone, o.chutes)] for o in opts]
-        model.Add(sum(literals) + sum(mixed_rank.get(j, [])) == 1)
-
-    res_vars: dict[tuple[Category, int], cp_model.IntVar] = {}
-    res_zone: dict[tuple[Category, int], cp_model.IntVar] = {}
-    for c, opts in options.restricted.items():
-        literals = []
-        for o in opts:
-            var = model.NewBoolVar(f"r{c.value}_{o.chutes}")
-            res_vars[(c, o.chutes)] = var
-            literals.append(var)
-            if o.cost:
-                objective.append(o.cost * var)
-        model.AddExactlyOne(literals)
-        per_zone = []
-        for z, zone in enumerate(zones):
-            capable = zone.allowing(c)
-            if capable:
-                var = model.NewIntVar(0, capable, f"rz{c.value}_{z}")
-                res_zone[(c, z)] = var
-                per_zone.append(var)
-        model.Add(sum(per_zone) == sum(o.chutes * res_vars[(c, o.chutes)] for o in opts))
-
-    for z, zone in enumerate(zones):
-        roles: list[tuple[Category, list]] = [(Category.GENERAL, general_use[z])]
-        roles += [(c, [res_zone[(c, z)]]) for c in options.restricted if (c, z) in res_zone]
-        for size in range(1, len(roles) + 1):
-            for subset in itertools.combinations(roles, size):
-                allowed = {c for c, _ in subset}
-                room = sum(1 for cats in zone.chute_categories if cats & allowed)
-                model.Add(sum(sum(terms) for _, terms in subset) <= room)
-
-    model.Minimize(sum(objective))
-
+    built = _ZoneModel(problem, options)
     if hint is not None:
-        for key, var in ded_vars.items():
-            model.AddHint(var, hint.dedicated.get(key[0]) == (key[1], key[2]))
-        for (g, k, m), var in mix_vars.items():
-            model.AddHint(var, hint.mixing.get(g, (0, 0)) == (k, m))
-        for (g, z), (m_var, load_var) in pool_vars.items():
-            m, load = hint.pools.get((g, z), (0, 0))
-            model.AddHint(m_var, m)
-            model.AddHint(load_var, load)
-        for (c, r), var in res_vars.items():
-            model.AddHint(var, hint.restricted.get(c) == r)
-        for key, var in res_zone.items():
-            model.AddHint(var, hint.restricted_zones.get(key, 0))
-
+        built.add_hint(hint)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.01, time_limit_s)
     solver.parameters.random_seed = seed
@@ -350,39 +404,22 @@ def solve_zone_model(
     progress = _Progress()
     solver.best_bound_callback = progress.on_bound
     started = time.perf_counter()
-    status = solver.Solve(model, progress)
+    status = solver.solve(built.model, progress)
     wall = time.perf_counter() - started
-    name = solver.StatusName(status)
-    variables = len(model.Proto().variables)
+    name = solver.status_name(status)
+    variables = len(built.model.proto.variables)
+    trace = tuple(progress.trace)
     if status == cp_model.MODEL_INVALID:
-        raise OptimizerError(f"internal error: invalid zone model ({model.Validate()})")
+        raise OptimizerError(f"internal error: invalid zone model ({built.model.validate()})")
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        bound = int(solver.BestObjectiveBound()) if status == cp_model.UNKNOWN else None
-        return ModelOutcome(name, None, None, bound, wall, variables, tuple(progress.trace))
-
-    solution = ZoneSolution()
-    for (j, z, n), var in ded_vars.items():
-        if solver.BooleanValue(var):
-            solution.dedicated[j] = (z, n)
-    for (g, k, m), var in mix_vars.items():
-        if solver.BooleanValue(var):
-            solution.mixing[g] = (k, m)
-    for key, (m_var, load_var) in pool_vars.items():
-        m, load = solver.Value(m_var), solver.Value(load_var)
-        if m or load:
-            solution.pools[key] = (m, load)
-    for (c, r), var in res_vars.items():
-        if solver.BooleanValue(var):
-            solution.restricted[c] = r
-    for key, var in res_zone.items():
-        if solver.Value(var):
-            solution.restricted_zones[key] = solver.Value(var)
+        bound = int(solver.best_objective_bound) if status == cp_model.UNKNOWN else None
+        return ModelOutcome(name, None, None, bound, wall, variables, trace)
     return ModelOutcome(
         name,
-        solution,
-        round(solver.ObjectiveValue()),
-        math.ceil(solver.BestObjectiveBound() - 1e-6),
+        built.solution(solver),
+        round(solver.objective_value),
+        math.ceil(solver.best_objective_bound - 1e-6),
         wall,
         variables,
-        tuple(progress.trace),
+        trace,
     )
