@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass, field
@@ -134,8 +135,10 @@ def optimize_plan(
 
     hint = greedy_zone_solution(problem, options)
     hint_objective = evaluate(options, hint) if hint is not None else None
-    remaining = max(0.05, time_limit_s - (time.perf_counter() - started))
-    outcome: ModelOutcome = solve_zone_model(problem, options, remaining, seed, workers, hint)
+    setup_s = time.perf_counter() - started
+    outcome: ModelOutcome = solve_zone_model(
+        problem, options, max(0.05, time_limit_s - setup_s), seed, workers, hint
+    )
     log.info(
         "zone model: %s objective=%s bound=%s in %.2fs (%d variables)",
         outcome.status,
@@ -150,23 +153,20 @@ def optimize_plan(
             field="forecast",
         )
     solution, objective = outcome.solution, outcome.objective
+    if solution is None and hint is not None:
+        solution, objective = hint, hint_objective
     if outcome.status == "OPTIMAL":
         status = SolveStatus.OPTIMAL
-    elif solution is not None or hint is not None:
+    elif solution is not None:
         status = SolveStatus.FEASIBLE
     else:
         status = SolveStatus.TIMEOUT
-    if solution is None and hint is not None:
-        solution, objective = hint, hint_objective
-    elapsed = time.perf_counter() - started
-    common = dict(
-        seed=seed,
-        time_limit_s=time_limit_s,
-        workers=workers,
-        warm_start_objective=None if hint_objective is None else hint_objective / COST_SCALE,
-    )
+    warm = None if hint_objective is None else hint_objective / COST_SCALE
     if solution is None or objective is None:
-        return PlanResult(None, status, None, None, None, elapsed, **common)  # type: ignore[arg-type]
+        elapsed = time.perf_counter() - started
+        return PlanResult(
+            None, status, None, None, None, elapsed, seed, time_limit_s, workers, warm
+        )
 
     placement = place(problem, options, solution, current)
     plan = SortPlan(
@@ -196,7 +196,7 @@ def optimize_plan(
     for label, target in (("time_to_gap_2pct_s", 0.02), ("time_to_gap_0_1pct_s", 0.001)):
         reached = outcome.time_to_gap(target)
         if reached is not None:
-            stats[label] = reached
+            stats[label] = setup_s + reached  # from the call, not from the solver start
     result = PlanResult(
         plan=None,
         status=status,
@@ -204,9 +204,11 @@ def optimize_plan(
         bound=bound,
         gap=_gap(objective_value, bound),
         solve_time_s=time.perf_counter() - started,
+        seed=seed,
+        time_limit_s=time_limit_s,
+        workers=workers,
+        warm_start_objective=warm,
         moves=count_moves(plan, current),
         stats=stats,
-        **common,  # type: ignore[arg-type]
     )
-    plan = SortPlan(**{**plan.__dict__, "solve": result.report()})
-    return PlanResult(**{**result.__dict__, "plan": plan})
+    return dataclasses.replace(result, plan=dataclasses.replace(plan, solve=result.report()))

@@ -288,3 +288,15 @@ def test_plan_for_another_sorter_cannot_be_current(small_case, tiny_forecast):
     with pytest.raises(InputError) as exc:
         optimize_plan(tiny_layout(4), tiny_forecast, current=small_case.result.plan)
     assert exc.value.field == "current"
+
+
+def test_same_seed_same_plan(small_case):
+    """With one worker the optimizer is reproducible: same seed, same plan."""
+    case = small_case.case
+    runs = [
+        optimize_plan(case.layout, case.forecast, time_limit_s=5, seed=3, workers=1)
+        for _ in range(2)
+    ]
+    assert runs[0].plan.assignments == runs[1].plan.assignments
+    assert runs[0].plan.restricted == runs[1].plan.restricted
+    assert runs[0].objective == runs[1].objective
