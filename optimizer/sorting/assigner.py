@@ -392,8 +392,12 @@ class Assigner:
             "fill": round(max(self._count[i] * self._inv[i], self._grams[i] / self._cap_g[i]), 4),
         }
 
-    def snapshot(self) -> dict[str, Any]:
-        """Live state as plain JSON data, to persist off the hot path."""
+    def snapshot(self, include_parcels: bool = True) -> dict[str, Any]:
+        """Live state as plain JSON data, to persist off the hot path.
+
+        `include_parcels=False` leaves out the per-parcel records kept for idempotent
+        answers (the bulk of it); containers, chute states and counters are always in.
+        """
         return {
             "format": SNAPSHOT_FORMAT,
             "sorter_id": self.layout.sorter_id,
@@ -415,7 +419,9 @@ class Assigner:
             "parcels": {
                 pid: [r[0], self._ids[r[1]] if r[1] >= 0 else None, r[2][2].value, r[3]]
                 for pid, r in self._records.items()
-            },
+            }
+            if include_parcels
+            else {},
             "counters": {
                 "parcels_seen": self.parcels_seen,
                 "decisions": self.decisions,
@@ -448,7 +454,7 @@ class Assigner:
                 assigner._count[i] = len(assigner._contents[i])
                 assigner._grams[i] = sum(w for _, w, _ in assigner._contents[i])
                 assigner._blocked[i] = assigner._disabled[i] or assigner._state[i] != OPEN
-            for pid, (scan, chute_id, reason, container) in data["parcels"].items():
+            for pid, (scan, chute_id, reason, container) in data.get("parcels", {}).items():
                 chute = layout.chute_index(chute_id) if chute_id is not None else -1
                 if chute is None:
                     raise InputError(f"unknown chute {chute_id!r}", field=f"snapshot.parcels.{pid}")

@@ -229,3 +229,15 @@ def test_tracked_parcels_are_bounded():
         send(a, f"P{i}")
     assert len(a.snapshot()["parcels"]) == 5
     assert set(a.snapshot()["parcels"]) == {f"P{i}" for i in range(3, 8)}
+
+
+def test_snapshot_without_parcel_records_keeps_containers():
+    """A light snapshot drops idempotency records but keeps every container's contents."""
+    a = make_assigner()
+    send(a, "P1")
+    send(a, "P2", "B")
+    light = a.snapshot(include_parcels=False)
+    assert light["parcels"] == {}
+    restored = Assigner.restore(LAYOUT, light)
+    assert restored.chute_event("D2", "container_closed").parcel_ids == ("P2",)
+    assert restored.parcels_seen == 2
