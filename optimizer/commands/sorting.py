@@ -1,9 +1,294 @@
-"""`optimizer` subcommands for sorting (placeholder until the area lands)."""
+"""`optimizer` subcommands for sorting: generate sorter, sort-plan, simulate, assign."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from optimizer.errors import InputError, OptimizerError, Problem
+from optimizer.sorting import (
+    Assigner,
+    ChuteEvent,
+    PlanWeights,
+    capacity_matching_plan,
+    check_plan,
+    chute_loads,
+    generate_case,
+    iter_jsonl,
+    load_forecast,
+    load_layout,
+    load_plan,
+    naive_plan,
+    optimize_plan,
+    read_scans,
+    save_plan,
+    scans_from_lines,
+    simulate_shift,
+    write_case,
+    write_json,
+)
+from optimizer.sorting.stream import swap_full_containers
+
+METHODS = ("optimizer", "naive", "capacity-matching")
 
 
 def register(commands: argparse._SubParsersAction, generators: argparse._SubParsersAction) -> None:
     """Add this area's subcommands to the parser."""
+    gen = generators.add_parser(
+        "sorter",
+        help="a sorter layout, a cross-border forecast and an hour of parcel scans",
+        description="Write layout.json, forecast.json and parcels.jsonl into --out.",
+    )
+    gen.add_argument("--chutes", type=int, default=300, help="number of chutes (default 300)")
+    gen.add_argument("--destinations", type=int, default=600, help="sort keys (default 600)")
+    gen.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    gen.add_argument(
+        "--rate", type=float, default=20_000.0, help="parcels per hour (default 20000)"
+    )
+    gen.add_argument("--hours", type=float, default=1.0, help="hours of scans (default 1)")
+    gen.add_argument("--out", required=True, type=Path, help="output directory")
+    gen.set_defaults(func=_generate)
+
+    plan = commands.add_parser(
+        "sort-plan",
+        help="optimize a sort plan for a forecast",
+        description="Optimize a sort plan (destination -> chutes) with CP-SAT; write it as JSON.",
+    )
+    plan.add_argument("--layout", required=True, type=Path, help="sorter layout JSON")
+    plan.add_argument("--forecast", required=True, type=Path, help="volume forecast JSON")
+    plan.add_argument("--time-limit", type=float, default=10.0, help="seconds (default 10)")
+    plan.add_argument("--out", required=True, type=Path, help="plan JSON to write")
+    plan.add_argument("--seed", type=int, default=0, help="solver seed (default 0)")
+    plan.add_argument("--workers", type=int, default=2, help="solver threads (default 2)")
+    plan.add_argument("--current", type=Path, help="current plan: stay close to it, version + 1")
+    plan.add_argument(
+        "--move-penalty",
+        type=float,
+        default=PlanWeights().move,
+        help=f"cost of moving one destination off its chutes (default {PlanWeights().move:g})",
+    )
+    plan.add_argument(
+        "--method",
+        choices=METHODS,
+        default="optimizer",
+        help="optimizer (default), or a reference plan: naive, capacity-matching",
+    )
+    plan.set_defaults(func=_sort_plan)
+
+    sim = commands.add_parser(
+        "simulate",
+        help="simulate a shift under a plan",
+        description="Discrete-event simulation of a shift; prints a summary and writes JSON.",
+    )
+    sim.add_argument("--layout", required=True, type=Path, help="sorter layout JSON")
+    sim.add_argument("--plan", required=True, type=Path, help="sort plan JSON")
+    sim.add_argument("--parcels", type=Path, help="parcel scans (JSON lines) to replay")
+    sim.add_argument("--forecast", type=Path, help="draw Poisson arrivals from this instead")
+    sim.add_argument("--hours", type=float, default=1.0, help="shift length with --forecast")
+    sim.add_argument("--rate", type=float, help="parcels/h with --forecast (default: its total)")
+    sim.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    sim.add_argument("--out", type=Path, help="report JSON (default: <plan>.simulation.json)")
+    sim.set_defaults(func=_simulate)
+
+    assign = commands.add_parser(
+        "assign",
+        help="assign chutes to a stream of parcel scans",
+        description=(
+            "Read parcel scans (JSON lines) and write one decision per line: "
+            '{"parcel_id", "chute_id", "reason"}. Lines with an "event" key '
+            '({"event": "disabled", "chute_id": "C012"}) change chute state in stream order.'
+        ),
+    )
+    assign.add_argument("--layout", required=True, type=Path, help="sorter layout JSON")
+    assign.add_argument("--plan", required=True, type=Path, help="sort plan JSON")
+    assign.add_argument("--parcels", required=True, type=Path, help="scans, JSON lines")
+    assign.add_argument("--out", type=Path, help="decisions file (default: stdout)")
+    assign.add_argument("--manifests", type=Path, help="write closed-container manifests here")
+    assign.add_argument(
+        "--no-auto-swap",
+        action="store_true",
+        help="keep full containers until a container_closed event (default: swap at once)",
+    )
+    assign.set_defaults(func=_assign)
+
+
+def _number(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+def _positive(value: float, flag: str) -> None:
+    if not value > 0:
+        raise InputError("must be > 0", field=flag)
+
+
+def _generate(args: argparse.Namespace) -> int:
+    _positive(args.rate, "--rate")
+    _positive(args.hours, "--hours")
+    case = generate_case(args.chutes, args.destinations, args.seed, args.rate, args.hours)
+    files = write_case(case, args.out)
+    print(
+        f"wrote {files.layout} ({len(case.layout.chutes)} chutes), {files.forecast} "
+        f"({len(case.forecast.destinations)} destinations, "
+        f"{case.forecast.total_parcels_per_hour:.0f} parcels/h), {files.parcels} "
+        f"({len(case.parcels)} scans)"
+    )
+    return 0
+
+
+def _sort_plan(args: argparse.Namespace) -> int:
+    _positive(args.time_limit, "--time-limit")
+    if args.workers < 1:
+        raise InputError("must be >= 1", field="--workers")
+    if args.move_penalty < 0:
+        raise InputError("must be >= 0", field="--move-penalty")
+    layout = load_layout(args.layout)
+    forecast = load_forecast(args.forecast)
+    current = load_plan(args.current) if args.current else None
+    version = current.version + 1 if current else 1
+    if args.method == "naive":
+        plan, summary = (
+            naive_plan(layout, forecast, version),
+            "naive plan (round-robin, volume-blind)",
+        )
+    else:
+        if args.method == "capacity-matching":
+            result = capacity_matching_plan(
+                layout,
+                forecast,
+                time_limit_s=args.time_limit,
+                seed=args.seed,
+                workers=args.workers,
+                version=version,
+            )
+        else:
+            result = optimize_plan(
+                layout,
+                forecast,
+                time_limit_s=args.time_limit,
+                seed=args.seed,
+                workers=args.workers,
+                current=current,
+                weights=PlanWeights(move=args.move_penalty),
+                version=version,
+            )
+        if result.plan is None:
+            raise OptimizerError(f"no plan found within {args.time_limit:g} s; raise --time-limit")
+        plan = result.plan
+        gap = "n/a" if result.gap is None else f"{result.gap:.2%}"
+        summary = (
+            f"{args.method}: {result.status.value}, objective {result.objective:.2f}, "
+            f"bound {_number(result.bound)}, gap {gap}, {result.solve_time_s:.2f} s"
+        )
+        if result.moves is not None:
+            summary += f", {result.moves} destinations moved"
+    loads = chute_loads(plan, layout, forecast)
+    save_plan(plan, args.out, loads)
+    report = check_plan(plan, layout, forecast)
+    users: dict[str, int] = {}
+    for a in plan.assignments:
+        for c in a.chute_ids:
+            users[c] = users.get(c, 0) + 1
+    mixed = sum(1 for a in plan.assignments if any(users[c] > 1 for c in a.chute_ids))
+    print(f"plan {plan.plan_id} -> {args.out}")
+    print(summary)
+    print(
+        f"{len(plan.assignments)} destinations on {len(users)} chutes ({mixed} sharing a "
+        f"chute), highest expected fill {report.max_fill:.0%}"
+    )
+    if report.ok:
+        print("check: ok (capacities, chute types, categories, coverage, shares, mixing)")
+    else:
+        print(f"check: {len(report.problems)} problems", file=sys.stderr)
+        for p in report.problems[:20]:
+            print(f"  {p}", file=sys.stderr)
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    _positive(args.hours, "--hours")
+    if args.rate is not None:
+        _positive(args.rate, "--rate")
+    if args.parcels is None and args.forecast is None:
+        raise InputError("give --parcels (scans to replay) or --forecast", field="--parcels")
+    layout = load_layout(args.layout)
+    plan = load_plan(args.plan)
+    parcels = read_scans(args.parcels) if args.parcels else None
+    forecast = load_forecast(args.forecast) if args.forecast and parcels is None else None
+    report = simulate_shift(
+        layout, plan, parcels, forecast=forecast, hours=args.hours, rate=args.rate, seed=args.seed
+    )
+    out = args.out or args.plan.with_suffix(".simulation.json")
+    write_json(report.to_dict(), out)
+    print(report.summary())
+    print(
+        f"time in system mean {report.mean_time_in_system_s:.0f} s, "
+        f"p95 {report.p95_time_in_system_s:.0f} s; chutes closed {report.closed_share_mean:.1%} "
+        f"of the shift on average; {report.containers_closed} containers closed"
+    )
+    print(f"report -> {out}")
+    return 0
+
+
+def _event_problems(item: dict[str, Any], where: str, assigner: Assigner) -> list[Problem]:
+    problems = []
+    if item.get("event") not in {e.value for e in ChuteEvent}:
+        allowed = ", ".join(e.value for e in ChuteEvent)
+        problems.append(
+            Problem(f"{where}.event", f"unknown event {item.get('event')!r} ({allowed})")
+        )
+    chute_id = item.get("chute_id")
+    if not isinstance(chute_id, str) or assigner.layout.chute_index(chute_id) is None:
+        problems.append(Problem(f"{where}.chute_id", f"no chute {chute_id!r} in the layout"))
+    return problems
+
+
+def _assign(args: argparse.Namespace) -> int:
+    layout = load_layout(args.layout)
+    assigner = Assigner(layout, load_plan(args.plan))
+    name = args.parcels.name
+    lines = list(iter_jsonl(args.parcels))
+    events: dict[int, dict[str, Any]] = {}
+    problems: list[Problem] = []
+    for number, item in lines:
+        if isinstance(item, dict) and "event" in item:
+            events[number] = item
+            problems += _event_problems(item, f"{name}:{number}", assigner)
+    scan_lines = [(n, item) for n, item in lines if n not in events]
+    try:
+        scans = iter(scans_from_lines(scan_lines, name))
+    except InputError as exc:
+        raise InputError(problems + exc.problems) from None
+    if problems:
+        raise InputError(problems)
+    manifests: list = []
+    out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout  # noqa: SIM115
+    try:
+        for number, _ in lines:
+            if number in events:
+                manifest = assigner.chute_event(events[number]["chute_id"], events[number]["event"])
+                if manifest is not None:
+                    manifests.append(manifest)
+                continue
+            decision = assigner.assign_scan(next(scans))
+            out.write(json.dumps(decision.to_dict(), separators=(",", ":")) + "\n")
+            if assigner.newly_full:
+                if args.no_auto_swap:
+                    assigner.newly_full.clear()
+                else:
+                    swap_full_containers(assigner, manifests)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    if args.manifests:
+        with open(args.manifests, "w", encoding="utf-8") as handle:
+            for m in manifests:
+                handle.write(json.dumps(m.to_dict(), separators=(",", ":")) + "\n")
+    counts = ", ".join(f"{k.value} {v}" for k, v in assigner.reason_counts.items() if v)
+    print(
+        f"{assigner.decisions} decisions ({counts}); {len(manifests)} containers closed",
+        file=sys.stderr,
+    )
+    return 0

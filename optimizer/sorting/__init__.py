@@ -1,1 +1,66 @@
-"""Sorting: sorter layouts, sort plans, plan optimizer, real-time assigner, simulator."""
+"""Sorting: sorter layouts, sort plans, plan optimizer, real-time assigner, simulator.
+
+The public surface, readable in one file.
+"""
+
+from optimizer.sorting.assigner import Assigner as Assigner
+from optimizer.sorting.assigner import ChuteEvent as ChuteEvent
+from optimizer.sorting.assigner import PlanTables as PlanTables
+from optimizer.sorting.baselines import capacity_matching_plan as capacity_matching_plan
+from optimizer.sorting.baselines import naive_plan as naive_plan
+from optimizer.sorting.baselines import reserve_restricted as reserve_restricted
+from optimizer.sorting.categories import RESTRICTED_CATEGORIES as RESTRICTED_CATEGORIES
+from optimizer.sorting.categories import Category as Category
+from optimizer.sorting.categories import parse_category as parse_category
+from optimizer.sorting.check import CheckReport as CheckReport
+from optimizer.sorting.check import check_plan as check_plan
+from optimizer.sorting.decision import Decision as Decision
+from optimizer.sorting.decision import Reason as Reason
+from optimizer.sorting.demo import SortingDemoReport as SortingDemoReport
+from optimizer.sorting.demo import run_sorting_demo as run_sorting_demo
+from optimizer.sorting.forecast import DestinationForecast as DestinationForecast
+from optimizer.sorting.forecast import Forecast as Forecast
+from optimizer.sorting.generator import GeneratedCase as GeneratedCase
+from optimizer.sorting.generator import generate_case as generate_case
+from optimizer.sorting.generator import generate_forecast as generate_forecast
+from optimizer.sorting.generator import generate_layout as generate_layout
+from optimizer.sorting.generator import generate_parcels as generate_parcels
+from optimizer.sorting.generator import write_case as write_case
+from optimizer.sorting.jsonio import forecast_from_dict as forecast_from_dict
+from optimizer.sorting.jsonio import forecast_to_dict as forecast_to_dict
+from optimizer.sorting.jsonio import iter_jsonl as iter_jsonl
+from optimizer.sorting.jsonio import layout_from_dict as layout_from_dict
+from optimizer.sorting.jsonio import layout_to_dict as layout_to_dict
+from optimizer.sorting.jsonio import load_forecast as load_forecast
+from optimizer.sorting.jsonio import load_layout as load_layout
+from optimizer.sorting.jsonio import load_plan as load_plan
+from optimizer.sorting.jsonio import plan_from_dict as plan_from_dict
+from optimizer.sorting.jsonio import plan_to_dict as plan_to_dict
+from optimizer.sorting.jsonio import read_scans as read_scans
+from optimizer.sorting.jsonio import save_forecast as save_forecast
+from optimizer.sorting.jsonio import save_layout as save_layout
+from optimizer.sorting.jsonio import save_plan as save_plan
+from optimizer.sorting.jsonio import scan_from_dict as scan_from_dict
+from optimizer.sorting.jsonio import scan_to_dict as scan_to_dict
+from optimizer.sorting.jsonio import scans_from_lines as scans_from_lines
+from optimizer.sorting.jsonio import write_json as write_json
+from optimizer.sorting.jsonio import write_scans as write_scans
+from optimizer.sorting.layout import Chute as Chute
+from optimizer.sorting.layout import ChuteType as ChuteType
+from optimizer.sorting.layout import InductionPoint as InductionPoint
+from optimizer.sorting.layout import SorterLayout as SorterLayout
+from optimizer.sorting.manifest import Manifest as Manifest
+from optimizer.sorting.objective import PlanWeights as PlanWeights
+from optimizer.sorting.optimize import PlanResult as PlanResult
+from optimizer.sorting.optimize import count_moves as count_moves
+from optimizer.sorting.optimize import optimize_plan as optimize_plan
+from optimizer.sorting.plan import ChuteShare as ChuteShare
+from optimizer.sorting.plan import DestinationAssignment as DestinationAssignment
+from optimizer.sorting.plan import SortPlan as SortPlan
+from optimizer.sorting.scan import ParcelScan as ParcelScan
+from optimizer.sorting.simulator import ShiftReport as ShiftReport
+from optimizer.sorting.simulator import simulate_shift as simulate_shift
+from optimizer.sorting.stream import StreamResult as StreamResult
+from optimizer.sorting.stream import stream_scans as stream_scans
+from optimizer.sorting.volumes import chute_loads as chute_loads
+from optimizer.sorting.volumes import split_volumes as split_volumes

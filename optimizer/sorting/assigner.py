@@ -1,0 +1,470 @@
+"""Real-time chute assignment: a decision in a few dict and list lookups.
+
+Activating a plan builds an immutable `PlanTables` object (destination -> chute indices,
+special chutes, size limits); the assigner swaps a single reference to it, so activation is
+atomic and parcels already assigned keep their containers. Live chute state (fill, full,
+swapping, disabled, container contents) belongs to the assigner, not to the plan, and can be
+snapshotted off the hot path and restored after a restart.
+
+Not thread-safe: call it from one thread (an API event loop) or behind one lock per sorter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from optimizer.errors import InputError
+from optimizer.sorting.categories import CATEGORY_VALUES, Category
+from optimizer.sorting.decision import Decision, Reason
+from optimizer.sorting.jsonio import plan_from_dict, plan_to_dict
+from optimizer.sorting.layout import Chute, SorterLayout
+from optimizer.sorting.manifest import Manifest
+from optimizer.sorting.plan import SortPlan
+from optimizer.sorting.scan import ParcelScan
+
+FULL_WEIGHT_RATIO = 0.98  # a container this close to its weight limit counts as full
+SNAPSHOT_FORMAT = 1
+DEFAULT_MAX_TRACKED = 1_000_000
+
+_CATEGORY = {c.value: c for c in Category}
+_PLANNED, _ALTERNATE, _RECIRCULATE = Reason.PLANNED, Reason.ALTERNATE, Reason.RECIRCULATE
+_NO_READ, _UNKNOWN, _OVERSIZE = Reason.NO_READ, Reason.UNKNOWN_DESTINATION, Reason.OVERSIZE
+_RESTRICTED, _CHUTE_FULL = Reason.RESTRICTED, Reason.CHUTE_FULL
+_REASONS = {r.value: r for r in Reason}
+
+# container states
+OPEN, FULL, SWAPPING = 0, 1, 2
+_STATE_NAMES = ("open", "full", "swapping")
+
+
+class ChuteEvent(StrEnum):
+    FULL = "full"  # the container is full (sensor or operator)
+    SWAP_STARTED = "swap_started"  # an operator is changing the container
+    CONTAINER_CLOSED = "container_closed"  # the container left: manifest, new empty container
+    EMPTIED = "emptied"  # same as container_closed
+    DISABLED = "disabled"  # chute out of service
+    ENABLED = "enabled"  # back in service
+
+
+@dataclass(frozen=True, slots=True)
+class _Destination:
+    chutes: tuple[int, ...]
+    alternates: tuple[int, ...]
+    quick_dim: float  # a parcel no larger than this in every dimension fits all its chutes
+    quick_weight: float  # ... and no heavier than this
+    all_limits: tuple[float, float, float, float]  # sorted dimensions + weight fitting all
+    uniform: bool  # all its chutes have the same limits: fitting one means fitting all
+
+
+class PlanTables:
+    """Immutable lookup tables for one plan on one layout, built once at activation."""
+
+    def __init__(self, plan: SortPlan, layout: SorterLayout):
+        if plan.sorter_id != layout.sorter_id:
+            raise InputError(
+                f"plan is for sorter {plan.sorter_id}, not {layout.sorter_id}",
+                field="plan.sorter_id",
+            )
+        missing = sorted({cid for cid in _plan_chute_ids(plan) if layout.chute_index(cid) is None})
+        if missing:
+            raise InputError(f"chutes not in the layout: {', '.join(missing[:10])}", field="plan")
+        index = {c.id: i for i, c in enumerate(layout.chutes)}.__getitem__
+        self.plan = plan
+        self.destinations: dict[str, _Destination] = {}
+        for a in plan.assignments:
+            chutes = tuple(index(c) for c in a.chute_ids)
+            group = [layout.chutes[i] for i in chutes]
+            limits = [_sorted_limits(c) for c in group]
+            self.destinations[a.destination] = _Destination(
+                chutes,
+                tuple(index(c) for c in a.alternates),
+                min(x[2] for x in limits),
+                min(x[3] for x in limits),
+                tuple(min(x[k] for x in limits) for k in range(4)),  # type: ignore[arg-type]
+                len(set(limits)) == 1,
+            )
+        self.restricted = {
+            c.value: tuple(index(x) for x in ids) for c, ids in plan.restricted.items()
+        }
+        self.no_read = tuple(index(x) for x in plan.no_read)
+        self.exception = tuple(index(x) for x in plan.exception)
+        self.reject = tuple(index(x) for x in plan.reject)
+        self.oversize = tuple(index(x) for x in plan.oversize)
+
+
+def _sorted_limits(chute: Chute) -> tuple[float, float, float, float]:
+    a, b, c = sorted((chute.max_length_mm, chute.max_width_mm, chute.max_height_mm), reverse=True)
+    return (a, b, c, chute.max_weight_g)
+
+
+def _plan_chute_ids(plan: SortPlan) -> set[str]:
+    ids = {c for a in plan.assignments for c in (*a.chute_ids, *a.alternates)}
+    ids |= {c for v in plan.restricted.values() for c in v}
+    for role in (plan.no_read, plan.exception, plan.reject, plan.oversize):
+        ids |= set(role)
+    return ids
+
+
+class Assigner:
+    """Chute decisions for one sorter, with live chute state and container contents."""
+
+    def __init__(
+        self,
+        layout: SorterLayout,
+        plan: SortPlan,
+        *,
+        max_tracked_parcels: int = DEFAULT_MAX_TRACKED,
+    ):
+        self.layout = layout
+        self._tables = PlanTables(plan, layout)
+        chutes = layout.chutes
+        n = len(chutes)
+        self._ids = [c.id for c in chutes]
+        self._cap = [c.capacity_parcels for c in chutes]
+        self._cap_g = [c.capacity_kg * 1000.0 for c in chutes]
+        self._inv = [1.0 / c.capacity_parcels for c in chutes]
+        self._limits = [_sorted_limits(c) for c in chutes]
+        self._count = [0] * n
+        self._grams = [0.0] * n
+        self._state = [OPEN] * n
+        self._disabled = [False] * n
+        self._blocked = [False] * n
+        self._container = [1] * n
+        self._contents: list[list[tuple[str, float, str | None]]] = [[] for _ in range(n)]
+        self._records: dict[str, tuple[int, int, Decision, int]] = {}
+        self._max_tracked = max_tracked_parcels
+        self.newly_full: list[int] = []  # chute indices that became full since last drained
+        self.parcels_seen = 0
+        self.decisions = 0
+        self.reason_counts: dict[Reason, int] = dict.fromkeys(Reason, 0)
+
+    # ------------------------------------------------------------ plan
+
+    @property
+    def plan(self) -> SortPlan:
+        return self._tables.plan
+
+    def activate(self, plan: SortPlan) -> None:
+        """Switch to `plan` atomically; containers and parcels already assigned stay as they are."""
+        tables = PlanTables(plan, self.layout)  # validate and build before touching anything
+        self._tables = tables
+
+    # ------------------------------------------------------------ hot path
+
+    def assign(
+        self,
+        parcel_id: str,
+        destination: str | None,
+        weight_g: float,
+        length_mm: float,
+        width_mm: float,
+        height_mm: float,
+        category: str = "general",
+        scan: int | None = None,
+    ) -> Decision:
+        """The chute for one scan. A repeated request for the same scan gets the same answer.
+
+        Expects validated numbers (see `assign_scan` for a `ParcelScan`); an unknown category
+        is refused with an InputError.
+        """
+        if category not in _CATEGORY:
+            raise InputError(
+                f"unknown category {category!r} (expected one of {CATEGORY_VALUES})",
+                field="category",
+                code="unknown_category",
+            )
+        record = self._records.get(parcel_id)
+        if record is not None:
+            previous = record[2]
+            if scan is None:
+                if previous[2] is not _RECIRCULATE:
+                    return previous
+                scan = record[0] + 1
+            elif scan <= record[0]:
+                return previous
+            self._release(record)
+            preferred = record[1]
+        else:
+            if scan is None:
+                scan = 1
+            preferred = -1
+            self.parcels_seen += 1
+        tables = self._tables
+        blocked, count, inv = self._blocked, self._count, self._inv
+        grams, cap_g = self._grams, self._cap_g
+        chute = -1
+        size: tuple[float, float, float, float] | None = None  # sorted dims + weight, if needed
+        if category != "general":
+            reason, candidates = _RESTRICTED, tables.restricted.get(category, ())
+        elif destination is None:
+            reason, candidates = _NO_READ, tables.no_read
+        else:
+            entry = tables.destinations.get(destination)
+            if entry is None:
+                reason, candidates = _UNKNOWN, tables.exception
+            else:
+                reason, candidates = _PLANNED, entry.chutes
+                if (
+                    weight_g > entry.quick_weight
+                    or max(length_mm, width_mm, height_mm) > entry.quick_dim
+                ):
+                    x, y, z = sorted((length_mm, width_mm, height_mm), reverse=True)
+                    a, b, c, w = entry.all_limits
+                    if x > a or y > b or z > c or weight_g > w:
+                        size = (x, y, z, weight_g)
+                        if entry.uniform or not any(self._fits(i, size) for i in candidates):
+                            reason, candidates = _OVERSIZE, tables.oversize
+                if reason is _PLANNED:
+                    if (
+                        preferred >= 0
+                        and preferred in candidates
+                        and not blocked[preferred]
+                        and grams[preferred] + weight_g <= cap_g[preferred]
+                        and (size is None or self._fits(preferred, size))
+                    ):
+                        chute = preferred
+                    else:
+                        best = 2.0
+                        for i in candidates:
+                            if not blocked[i]:
+                                r = count[i] * inv[i]
+                                if (
+                                    r < best
+                                    and grams[i] + weight_g <= cap_g[i]
+                                    and (size is None or self._fits(i, size))
+                                ):
+                                    best, chute = r, i
+                    if chute < 0:
+                        reason, candidates = _ALTERNATE, entry.alternates
+        if chute < 0:
+            if size is None:
+                x, y, z = sorted((length_mm, width_mm, height_mm), reverse=True)
+                size = (x, y, z, weight_g)
+            chute = self._least_filled(candidates, size)
+            if (
+                chute < 0
+                and reason is not _ALTERNATE
+                and not any(self._fits(i, size) for i in candidates)
+            ):
+                # no chute of this kind could ever take it (none planned, or too large)
+                chute = self._least_filled(tables.reject, size, False)
+            if chute < 0:
+                if scan > self.layout.max_recirculations:
+                    chute = self._least_filled(tables.exception, size, False)
+                    reason = _CHUTE_FULL if chute >= 0 else _RECIRCULATE
+                else:
+                    reason = _RECIRCULATE
+        if chute >= 0:
+            count[chute] += 1
+            grams[chute] += weight_g
+            self._contents[chute].append((parcel_id, weight_g, destination))
+            if count[chute] >= self._cap[chute] or grams[chute] >= cap_g[chute] * FULL_WEIGHT_RATIO:
+                self._state[chute] = FULL
+                blocked[chute] = True
+                self.newly_full.append(chute)
+            decision = Decision(parcel_id, self._ids[chute], reason)
+            self._records[parcel_id] = (scan, chute, decision, self._container[chute])
+        else:
+            decision = Decision(parcel_id, None, reason)
+            self._records[parcel_id] = (scan, -1, decision, 0)
+        if record is None and len(self._records) > self._max_tracked:
+            del self._records[next(iter(self._records))]
+        self.decisions += 1
+        self.reason_counts[reason] += 1
+        return decision
+
+    def assign_scan(self, scan: ParcelScan) -> Decision:
+        return self.assign(
+            scan.parcel_id,
+            scan.destination,
+            scan.weight_g,
+            scan.length_mm,
+            scan.width_mm,
+            scan.height_mm,
+            scan.category.value,
+            scan.scan,
+        )
+
+    def _fits(self, i: int, size: tuple[float, float, float, float]) -> bool:
+        a, b, c, w = self._limits[i]
+        return size[0] <= a and size[1] <= b and size[2] <= c and size[3] <= w
+
+    def _least_filled(
+        self,
+        candidates: tuple[int, ...],
+        size: tuple[float, float, float, float],
+        check_size: bool = True,
+    ) -> int:
+        chosen, best = -1, 2.0
+        for i in candidates:
+            if self._blocked[i] or self._grams[i] + size[3] > self._cap_g[i]:
+                continue
+            if check_size and not self._fits(i, size):
+                continue
+            r = self._count[i] * self._inv[i]
+            if r < best:
+                chosen, best = i, r
+        return chosen
+
+    def _release(self, record: tuple[int, int, Decision, int]) -> None:
+        """A re-scanned parcel did not drop: take it out of the container it was counted in."""
+        chute = record[1]
+        if chute < 0 or self._container[chute] != record[3]:
+            return
+        contents = self._contents[chute]
+        for k in range(len(contents) - 1, -1, -1):
+            if contents[k][0] == record[2][0]:
+                self._count[chute] -= 1
+                self._grams[chute] -= contents[k][1]
+                del contents[k]
+                return
+
+    # ------------------------------------------------------------ chute events
+
+    def chute_event(self, chute_id: str, event: ChuteEvent | str) -> Manifest | None:
+        """Apply a chute event; closing a container returns its manifest."""
+        i = self.layout.chute_index(chute_id)
+        if i is None:
+            raise InputError(
+                f"no chute {chute_id!r} in layout {self.layout.sorter_id}", field="chute_id"
+            )
+        try:
+            kind = ChuteEvent(event)
+        except ValueError:
+            allowed = ", ".join(e.value for e in ChuteEvent)
+            raise InputError(
+                f"unknown event {event!r} (expected one of {allowed})", field="event"
+            ) from None
+        manifest = None
+        if kind == ChuteEvent.FULL:
+            self._state[i] = FULL
+        elif kind == ChuteEvent.SWAP_STARTED:
+            self._state[i] = SWAPPING
+        elif kind in (ChuteEvent.CONTAINER_CLOSED, ChuteEvent.EMPTIED):
+            manifest = self._close(i)
+        elif kind == ChuteEvent.DISABLED:
+            self._disabled[i] = True
+        else:
+            self._disabled[i] = False
+        self._blocked[i] = self._disabled[i] or self._state[i] != OPEN
+        return manifest
+
+    def _close(self, i: int) -> Manifest:
+        contents = self._contents[i]
+        destinations: dict[str, int] = {}
+        for _, _, destination in contents:
+            key = destination if destination is not None else "(no-read)"
+            destinations[key] = destinations.get(key, 0) + 1
+        manifest = Manifest(
+            sorter_id=self.layout.sorter_id,
+            chute_id=self._ids[i],
+            container=self._container[i],
+            plan_id=self._tables.plan.plan_id,
+            parcel_ids=tuple(p for p, _, _ in contents),
+            weight_g=sum(w for _, w, _ in contents),
+            destinations=destinations,
+        )
+        self._contents[i] = []
+        self._count[i] = 0
+        self._grams[i] = 0.0
+        self._container[i] += 1
+        self._state[i] = OPEN
+        return manifest
+
+    # ------------------------------------------------------------ inspection and persistence
+
+    def chute_status(self, chute_id: str) -> dict[str, Any]:
+        i = self.layout.chute_index(chute_id)
+        if i is None:
+            raise InputError(
+                f"no chute {chute_id!r} in layout {self.layout.sorter_id}", field="chute_id"
+            )
+        return {
+            "chute_id": chute_id,
+            "state": _STATE_NAMES[self._state[i]],
+            "disabled": self._disabled[i],
+            "available": not self._blocked[i],
+            "container": self._container[i],
+            "count": self._count[i],
+            "weight_g": round(self._grams[i], 1),
+            "fill": round(max(self._count[i] * self._inv[i], self._grams[i] / self._cap_g[i]), 4),
+        }
+
+    def snapshot(self, include_parcels: bool = True) -> dict[str, Any]:
+        """Live state as plain JSON data, to persist off the hot path.
+
+        `include_parcels=False` leaves out the per-parcel records kept for idempotent
+        answers (the bulk of it); containers, chute states and counters are always in.
+        """
+        return {
+            "format": SNAPSHOT_FORMAT,
+            "sorter_id": self.layout.sorter_id,
+            "plan": plan_to_dict(self._tables.plan),
+            "chutes": [
+                {
+                    "chute_id": self._ids[i],
+                    "state": _STATE_NAMES[self._state[i]],
+                    "disabled": self._disabled[i],
+                    "container": self._container[i],
+                    "contents": [list(item) for item in self._contents[i]],
+                }
+                for i in range(len(self._ids))
+                if self._contents[i]
+                or self._state[i] != OPEN
+                or self._disabled[i]
+                or self._container[i] != 1
+            ],
+            "parcels": {
+                pid: [r[0], self._ids[r[1]] if r[1] >= 0 else None, r[2][2].value, r[3]]
+                for pid, r in self._records.items()
+            }
+            if include_parcels
+            else {},
+            "counters": {
+                "parcels_seen": self.parcels_seen,
+                "decisions": self.decisions,
+                "reasons": {k.value: v for k, v in self.reason_counts.items()},
+            },
+        }
+
+    @classmethod
+    def restore(cls, layout: SorterLayout, data: dict[str, Any], **kwargs: Any) -> Assigner:
+        """An assigner in the state a `snapshot()` recorded (same layout)."""
+        if not isinstance(data, dict) or data.get("format") != SNAPSHOT_FORMAT:
+            raise InputError(
+                f"not an assigner snapshot of format {SNAPSHOT_FORMAT}", field="snapshot"
+            )
+        if data.get("sorter_id") != layout.sorter_id:
+            raise InputError(
+                f"snapshot is for sorter {data.get('sorter_id')}, not {layout.sorter_id}",
+                field="snapshot.sorter_id",
+            )
+        assigner = cls(layout, plan_from_dict(data["plan"], root="snapshot.plan"), **kwargs)
+        try:
+            for item in data["chutes"]:
+                i = layout.chute_index(item["chute_id"])
+                if i is None:
+                    raise InputError(f"unknown chute {item['chute_id']!r}", field="snapshot.chutes")
+                assigner._state[i] = _STATE_NAMES.index(item["state"])
+                assigner._disabled[i] = bool(item["disabled"])
+                assigner._container[i] = int(item["container"])
+                assigner._contents[i] = [(p, float(w), d) for p, w, d in item["contents"]]
+                assigner._count[i] = len(assigner._contents[i])
+                assigner._grams[i] = sum(w for _, w, _ in assigner._contents[i])
+                assigner._blocked[i] = assigner._disabled[i] or assigner._state[i] != OPEN
+            for pid, (scan, chute_id, reason, container) in data.get("parcels", {}).items():
+                chute = layout.chute_index(chute_id) if chute_id is not None else -1
+                if chute is None:
+                    raise InputError(f"unknown chute {chute_id!r}", field=f"snapshot.parcels.{pid}")
+                decision = Decision(pid, chute_id, _REASONS[reason])
+                assigner._records[pid] = (int(scan), chute, decision, int(container))
+            counters = data["counters"]
+            assigner.parcels_seen = int(counters["parcels_seen"])
+            assigner.decisions = int(counters["decisions"])
+            for k, v in counters["reasons"].items():
+                assigner.reason_counts[_REASONS[k]] = int(v)
+        except (KeyError, ValueError, TypeError) as exc:
+            raise InputError(f"malformed snapshot ({exc!r})", field="snapshot") from None
+        return assigner

@@ -1,0 +1,285 @@
+"""The planning problem in zone terms, and the checks that refuse impossible inputs early."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from optimizer.errors import InputError, Problem
+from optimizer.sorting.categories import RESTRICTED_CATEGORIES, Category
+from optimizer.sorting.forecast import Forecast
+from optimizer.sorting.layout import ChuteType, SorterLayout
+from optimizer.sorting.objective import PlanWeights
+from optimizer.sorting.plan import SortPlan
+from optimizer.sorting.volumes import VolumeSplit, split_volumes
+from optimizer.sorting.zones import DEFAULT_BANDS, Zone, build_zones
+
+
+@dataclass(frozen=True)
+class DestinationData:
+    name: str
+    group: int
+    volume: float  # parcels/h to its destination chutes
+    effective: tuple[float, ...]  # per zone: parcels/h counted against container capacity
+    pool_effective: float  # the same, safe for any zone
+    mixable: bool
+    current: tuple[int, int] | None  # (zone, chutes) when currently dedicated inside one zone
+    was_mixed: bool | None  # None when the destination is new or there is no current plan
+    current_chutes: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class ZoneData:
+    zone: Zone
+    chute_capacity_h: float  # parcels/h one chute absorbs at 100 % fill between swaps
+    chute_categories: tuple[frozenset[Category], ...]
+
+    @property
+    def general(self) -> int:
+        return sum(Category.GENERAL in c for c in self.chute_categories)
+
+    def allowing(self, category: Category) -> int:
+        return sum(category in c for c in self.chute_categories)
+
+
+@dataclass(frozen=True)
+class PlanningProblem:
+    layout: SorterLayout
+    forecast: Forecast
+    split: VolumeSplit
+    weights: PlanWeights
+    destinations: tuple[DestinationData, ...]
+    groups: tuple[str, ...]
+    zones: tuple[ZoneData, ...]
+    restricted: dict[Category, float]  # parcels/h counted against capacity, safe for any zone
+
+    @property
+    def max_capacity_h(self) -> float:
+        return max(z.chute_capacity_h for z in self.zones)
+
+    @property
+    def min_capacity_h(self) -> float:
+        return min(z.chute_capacity_h for z in self.zones)
+
+
+def _kg_per_slot_ratio(zone: Zone) -> float:
+    """Parcel slots per kg: a parcel heavier than capacity_kg/capacity_parcels fills more."""
+    return zone.capacity_parcels / zone.capacity_kg
+
+
+def _special_problems(layout: SorterLayout, split: VolumeSplit) -> list[Problem]:
+    problems = []
+    per_interval = layout.swap_interval_s / 3600.0
+    for kind, volume, label in (
+        (ChuteType.OVERSIZE, split.oversize, "oversize parcels"),
+        (ChuteType.NO_READ, split.no_read, "no-reads"),
+        (ChuteType.EXCEPTION, split.exception, "unknown destinations"),
+    ):
+        if volume <= 0:
+            continue
+        chutes = layout.chutes_of_type(kind)
+        if not chutes:
+            problems.append(
+                Problem(
+                    "layout.chutes",
+                    f"{label} are forecast ({volume:.1f}/h) but the layout has no "
+                    f"{kind.value} chute",
+                    "missing_chute_type",
+                )
+            )
+            continue
+        capacity = sum(c.capacity_parcels for c in chutes) / per_interval
+        if volume > capacity:
+            problems.append(
+                Problem(
+                    "forecast",
+                    f"{label} ({volume:.1f}/h) exceed what the {kind.value} chutes can take "
+                    f"between swaps ({capacity:.1f}/h): no plan can keep them from overflowing",
+                    "overflow_unavoidable",
+                )
+            )
+    return problems
+
+
+def build_problem(
+    layout: SorterLayout,
+    forecast: Forecast,
+    weights: PlanWeights | None = None,
+    current: SortPlan | None = None,
+    bands: int = DEFAULT_BANDS,
+) -> PlanningProblem:
+    """Zone-level data for the optimizer; raises InputError when no plan can exist."""
+    weights = weights or PlanWeights()
+    split = split_volumes(forecast)
+    problems = _special_problems(layout, split)
+    zones = build_zones(layout, bands)
+    if not zones:
+        missing = Problem("layout.chutes", "the layout has no destination chute", "no_chutes")
+        raise InputError([*problems, missing])
+    interval_h = layout.swap_interval_s / 3600.0
+    zone_data = tuple(
+        ZoneData(
+            z,
+            z.capacity_parcels / interval_h,
+            tuple(layout.chutes[i].categories for i in z.chutes),
+        )
+        for z in zones
+    )
+    worst_ratio = max(_kg_per_slot_ratio(z) for z in zones)
+    max_cap = max(z.chute_capacity_h for z in zone_data)
+
+    restricted: dict[Category, float] = {}
+    for category in RESTRICTED_CATEGORIES:
+        volume = split.restricted.get(category, 0.0)
+        if volume <= 0:
+            continue
+        capable = sum(z.allowing(category) for z in zone_data)
+        if capable == 0:
+            problems.append(
+                Problem(
+                    f"forecast.category_mix.{category.value}",
+                    f"{category.value} parcels are forecast ({volume:.1f}/h) but no chute in the "
+                    f"layout may take {category.value}",
+                    "restricted_without_chute",
+                )
+            )
+            continue
+        load = volume * max(1.0, split.restricted_kg[category] * worst_ratio)
+        restricted[category] = load
+        if load > capable * max_cap * weights.max_fill:
+            problems.append(
+                Problem(
+                    f"forecast.category_mix.{category.value}",
+                    f"{category.value} volume ({volume:.1f}/h) exceeds what the {capable} chutes "
+                    f"allowing it can take between swaps: no plan can keep them from overflowing",
+                    "overflow_unavoidable",
+                )
+            )
+
+    handovers = sorted({d.handover for d in forecast.destinations})
+    group_of = {h: g for g, h in enumerate(handovers)}
+    zone_of_chute = {i: z.index for z in zones for i in z.chutes}
+    current_plan = _CurrentPlan.of(current)
+    destinations = []
+    for d in forecast.destinations:
+        volume = split.general[d.destination]
+        kg = split.general_kg[d.destination]
+        effective = tuple(volume * max(1.0, kg * _kg_per_slot_ratio(z)) for z in zones)
+        pool_effective = volume * max(1.0, kg * worst_ratio)
+        mixable = pool_effective <= weights.mixable_fill * min(
+            z.chute_capacity_h for z in zone_data
+        )
+        cur, was_mixed, cur_chutes = _current_placement(
+            d.destination, current_plan, layout, zone_of_chute
+        )
+        destinations.append(
+            DestinationData(
+                d.destination,
+                group_of[d.handover],
+                volume,
+                effective,
+                pool_effective,
+                mixable,
+                cur,
+                was_mixed,
+                cur_chutes,
+            )
+        )
+
+    total_effective = sum(d.pool_effective for d in destinations) + sum(restricted.values())
+    total_capacity = (
+        sum(len(z.zone.chutes) * z.chute_capacity_h for z in zone_data) * weights.max_fill
+    )
+    if total_effective > total_capacity:
+        problems.append(
+            Problem(
+                "forecast",
+                f"forecast volume ({total_effective:.0f} parcels/h to destination chutes) exceeds "
+                f"what they can take between swaps ({total_capacity:.0f}/h): no plan can keep "
+                f"containers from overflowing",
+                "overflow_unavoidable",
+            )
+        )
+    else:
+        needed = _minimum_chutes(
+            destinations, len(handovers), restricted, max_cap * weights.max_fill
+        )
+        available = sum(len(z.zone.chutes) for z in zone_data)
+        if needed > available:
+            problems.append(
+                Problem(
+                    "forecast.destinations",
+                    f"more destinations than chutes can hold even when mixing: the "
+                    f"{len(handovers)} hand-over groups and restricted goods need at least "
+                    f"{needed} chutes, the layout has {available} destination chutes",
+                    "too_many_destinations",
+                )
+            )
+    if problems:
+        raise InputError(problems)
+    return PlanningProblem(
+        layout,
+        forecast,
+        split,
+        weights,
+        tuple(destinations),
+        tuple(handovers),
+        zone_data,
+        restricted,
+    )
+
+
+@dataclass(frozen=True)
+class _CurrentPlan:
+    assignments: dict[str, tuple[str, ...]]  # destination -> chute ids
+    users: dict[str, int]  # chute id -> number of destinations on it
+
+    @classmethod
+    def of(cls, plan: SortPlan | None) -> _CurrentPlan:
+        assignments = {a.destination: a.chute_ids for a in plan.assignments} if plan else {}
+        users: dict[str, int] = {}
+        for ids in assignments.values():
+            for c in ids:
+                users[c] = users.get(c, 0) + 1
+        return cls(assignments, users)
+
+
+def _current_placement(
+    name: str, current: _CurrentPlan, layout: SorterLayout, zone_of_chute: dict[int, int]
+) -> tuple[tuple[int, int] | None, bool | None, tuple[int, ...]]:
+    """(zone, chutes) if dedicated inside one zone now, whether mixed now, current chutes."""
+    ids = current.assignments.get(name)
+    if ids is None:
+        return None, None, ()
+    was_mixed = any(current.users[c] > 1 for c in ids)
+    indices = [layout.chute_index(c) for c in ids]
+    chutes = tuple(i for i in indices if i is not None)
+    if len(chutes) != len(indices):
+        return None, was_mixed, ()
+    zones_used = {zone_of_chute.get(i) for i in chutes}
+    zone = zones_used.pop() if len(zones_used) == 1 else None
+    if was_mixed or zone is None:
+        return None, was_mixed, chutes
+    return (zone, len(chutes)), was_mixed, chutes
+
+
+def _minimum_chutes(
+    destinations: list[DestinationData],
+    groups: int,
+    restricted: dict[Category, float],
+    capacity_h: float,
+) -> int:
+    """Chutes needed with every mixable destination of a hand-over group sharing chutes."""
+    pooled = [0.0] * groups
+    has_pool = [False] * groups
+    needed = sum(max(1, math.ceil(v / capacity_h - 1e-9)) for v in restricted.values())
+    for d in destinations:
+        if d.mixable:
+            pooled[d.group] += d.pool_effective
+            has_pool[d.group] = True
+        else:
+            needed += max(1, math.ceil(min(d.effective) / capacity_h - 1e-9))
+    needed += sum(
+        max(1, math.ceil(p / capacity_h - 1e-9)) for p, h in zip(pooled, has_pool, strict=True) if h
+    )
+    return needed

@@ -1,0 +1,243 @@
+"""The real-time assigner: reason codes, idempotency, events, manifests, activation, restore."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from optimizer.errors import InputError
+from optimizer.sorting import Assigner, Category, ChuteEvent, Decision, ParcelScan, Reason
+
+from .conftest import simple_plan, tiny_layout
+
+LAYOUT = tiny_layout(6, capacity=3, categories={5: {Category.GENERAL, Category.BATTERY}})
+SMALL = (100, 100, 100)
+
+
+def make_assigner() -> Assigner:
+    plan = simple_plan(
+        LAYOUT,
+        {"A": ["D0", "D1"], "B": ["D2"], "C": ["D3"]},
+        alternates={"B": ["D3"]},
+        restricted={Category.BATTERY: ("D5",)},
+    )
+    return Assigner(LAYOUT, plan)
+
+
+def send(assigner, pid, dest="A", weight=500.0, dims=SMALL, category="general", scan=None):
+    return assigner.assign(pid, dest, weight, *dims, category, scan)
+
+
+def test_planned_and_least_filled():
+    """A destination's parcels go to its own chutes, always the least filled one."""
+    a = make_assigner()
+    chutes = [send(a, f"P{i}").chute_id for i in range(4)]
+    assert chutes == ["D0", "D1", "D0", "D1"]
+    assert {send(a, "Q").reason} == {Reason.PLANNED}
+
+
+def test_alternate_when_own_chute_is_full():
+    """B's chute holds three parcels; the fourth goes to B's compatible alternate."""
+    a = make_assigner()
+    assert [send(a, f"B{i}", "B").chute_id for i in range(3)] == ["D2"] * 3
+    assert a.newly_full == [2]
+    assert send(a, "B3", "B") == Decision("B3", "D3", Reason.ALTERNATE)
+
+
+def test_recirculate_then_chute_full_after_the_allowed_loops():
+    """No chute free: recirculate (no chute); on the last allowed pass, the exception chute."""
+    a = make_assigner()
+    a.chute_event("D2", ChuteEvent.FULL)
+    a.chute_event("D3", ChuteEvent.DISABLED)
+    assert send(a, "P", "B", scan=1) == Decision("P", None, Reason.RECIRCULATE)
+    assert send(a, "P", "B", scan=2) == Decision("P", None, Reason.RECIRCULATE)
+    assert send(a, "P", "B", scan=3) == Decision("P", "EXCEPTION", Reason.CHUTE_FULL)
+    assert a.parcels_seen == 1
+
+
+def test_no_read_unknown_and_restricted():
+    """Unreadable label, unknown sort key and batteries each go to their own chute."""
+    a = make_assigner()
+    assert send(a, "N", None) == Decision("N", "NO_READ", Reason.NO_READ)
+    assert send(a, "U", "ZZ-UNKNOWN") == Decision("U", "EXCEPTION", Reason.UNKNOWN_DESTINATION)
+    assert send(a, "R", "A", category="battery") == Decision("R", "D5", Reason.RESTRICTED)
+    assert send(a, "RN", None, category="battery").chute_id == "D5"  # segregated even unread
+
+
+def test_restricted_without_a_planned_chute_goes_to_reject():
+    """Liquids with no liquid chute in the plan are rejected, not mixed with general goods."""
+    a = make_assigner()
+    assert send(a, "L", "A", category="liquid") == Decision("L", "REJECT", Reason.RESTRICTED)
+
+
+def test_oversize_and_too_large_even_for_oversize():
+    """Too large for A's chutes: oversize chute; too large for that as well: reject."""
+    a = make_assigner()
+    assert send(a, "O", dims=(1200, 300, 300)) == Decision("O", "OVERSIZE", Reason.OVERSIZE)
+    assert send(a, "H", weight=35_000.0) == Decision("H", "OVERSIZE", Reason.OVERSIZE)
+    huge = (3000, 2000, 2000)
+    assert send(a, "X", dims=huge) == Decision("X", "REJECT", Reason.OVERSIZE)
+
+
+def test_unknown_category_is_an_input_error():
+    """A category outside the five known ones is refused, not guessed."""
+    a = make_assigner()
+    with pytest.raises(InputError) as exc:
+        send(a, "P", category="explosives")
+    assert exc.value.field == "category"
+    assert a.parcels_seen == 0
+
+
+def test_resent_request_is_answered_identically_and_counted_once():
+    """A controller re-sending the same scan gets the same answer; nothing is counted twice."""
+    a = make_assigner()
+    first = send(a, "P", scan=1)
+    for _ in range(3):
+        assert send(a, "P", scan=1) == first
+        assert send(a, "P") == first
+    assert a.chute_status(first.chute_id)["count"] == 1
+    assert (a.parcels_seen, a.decisions) == (1, 1)
+
+
+def test_rescanned_parcel_keeps_its_chute_and_is_not_double_counted():
+    """A parcel seen again on a later pass gets the same chute, still counted once there."""
+    a = make_assigner()
+    first = send(a, "P", scan=1)
+    send(a, "Q")  # the other chute of A is now the fuller one... or equal
+    again = send(a, "P", scan=2)
+    assert again.chute_id == first.chute_id
+    assert a.chute_status(first.chute_id)["count"] == 1
+    assert a.parcels_seen == 2
+
+
+def test_after_recirculation_a_new_request_gets_a_fresh_answer():
+    """Told to recirculate, a parcel asked about again (no scan number) is decided anew."""
+    a = make_assigner()
+    for ev in (("D0", ChuteEvent.DISABLED), ("D1", ChuteEvent.DISABLED)):
+        a.chute_event(*ev)
+    assert send(a, "P").reason is Reason.RECIRCULATE
+    a.chute_event("D1", ChuteEvent.ENABLED)
+    assert send(a, "P") == Decision("P", "D1", Reason.PLANNED)
+
+
+def test_disabled_and_swapping_chutes_are_skipped():
+    """Disabled or mid-swap chutes take nothing until enabled or the container is closed."""
+    a = make_assigner()
+    a.chute_event("D0", "disabled")
+    a.chute_event("D1", "swap_started")
+    assert send(a, "P").reason is Reason.RECIRCULATE
+    a.chute_event("D1", "container_closed")
+    assert send(a, "Q").chute_id == "D1"
+    a.chute_event("D0", "enabled")
+    assert send(a, "R").chute_id == "D0"
+    assert a.chute_status("D0")["available"] is True
+
+
+def test_closed_container_yields_its_manifest():
+    """Closing a container lists its parcels, count, weight and destinations; a new one starts."""
+    a = make_assigner()
+    send(a, "B1", "B", weight=700.0)
+    send(a, "B2", "B", weight=300.0)
+    manifest = a.chute_event("D2", ChuteEvent.CONTAINER_CLOSED)
+    assert manifest.parcel_ids == ("B1", "B2")
+    assert manifest.count == 2
+    assert manifest.weight_g == 1000.0
+    assert manifest.destinations == {"B": 2}
+    assert manifest.container == 1
+    assert manifest.plan_id == "T1-v1"
+    status = a.chute_status("D2")
+    assert (status["container"], status["count"], status["state"]) == (2, 0, "open")
+    assert a.chute_event("D2", "emptied").count == 0
+
+
+def test_bad_events_are_input_errors():
+    """Unknown chutes and unknown event names are refused with the field named."""
+    a = make_assigner()
+    with pytest.raises(InputError) as exc:
+        a.chute_event("NOPE", "full")
+    assert exc.value.field == "chute_id"
+    with pytest.raises(InputError) as exc:
+        a.chute_event("D0", "exploded")
+    assert exc.value.field == "event"
+
+
+def test_activation_is_atomic_and_keeps_assigned_parcels():
+    """A new plan applies to new parcels; parcels already in containers stay in their manifests."""
+    a = make_assigner()
+    old = send(a, "P1")
+    new_plan = simple_plan(LAYOUT, {"A": ["D4"], "B": ["D2"], "C": ["D3"]}, version=2)
+    a.activate(new_plan)
+    assert a.plan.plan_id == "T1-v2"
+    assert send(a, "P2").chute_id == "D4"
+    manifest = a.chute_event(old.chute_id, "container_closed")
+    assert manifest.parcel_ids == ("P1",)
+    assert manifest.plan_id == "T1-v2"
+    assert send(a, "P1", scan=1) == old  # the earlier answer still stands
+
+
+def test_activation_of_a_bad_plan_changes_nothing():
+    """A plan naming chutes the sorter does not have is refused; the old plan stays active."""
+    a = make_assigner()
+    bad = simple_plan(LAYOUT, {"A": ["D9"]}, version=2)
+    with pytest.raises(InputError):
+        a.activate(bad)
+    assert a.plan.version == 1
+    assert send(a, "P").chute_id in {"D0", "D1"}
+
+
+def test_snapshot_restore_round_trip():
+    """State saved as JSON and restored answers the rest of the stream exactly as the original."""
+    original = make_assigner()
+    stream = [
+        ParcelScan(f"P{i}", "ABC"[i % 3] if i % 7 else None, 100.0 + i, 100, 100, 100)
+        for i in range(12)
+    ]
+    for s in stream[:6]:
+        original.assign_scan(s)
+    original.chute_event("D3", "disabled")
+    restored = Assigner.restore(LAYOUT, json.loads(json.dumps(original.snapshot())))
+    assert restored.snapshot() == original.snapshot()
+    for s in stream[6:]:
+        assert restored.assign_scan(s) == original.assign_scan(s)
+    for s in stream[:6]:  # re-sent requests from before the restart: same answers
+        assert restored.assign_scan(s) == original.assign_scan(s)
+    for chute in ("D0", "D1", "D2"):
+        assert restored.chute_event(chute, "container_closed") == original.chute_event(
+            chute, "container_closed"
+        )
+
+
+def test_restore_refuses_foreign_or_broken_snapshots():
+    """A snapshot of another sorter, or a mangled one, is an input error."""
+    snap = make_assigner().snapshot()
+    with pytest.raises(InputError):
+        Assigner.restore(tiny_layout(2), {**snap, "sorter_id": "OTHER"})
+    with pytest.raises(InputError):
+        Assigner.restore(LAYOUT, {**snap, "chutes": [{"chute_id": "D0"}]})
+    with pytest.raises(InputError):
+        Assigner.restore(LAYOUT, {"format": 99})
+
+
+def test_tracked_parcels_are_bounded():
+    """Memory for idempotency is bounded: the oldest parcels are forgotten first."""
+    plan = simple_plan(LAYOUT, {"A": ["D0", "D1"]})
+    a = Assigner(LAYOUT, plan, max_tracked_parcels=5)
+    for i in range(8):
+        a.chute_event("D0", "container_closed")
+        a.chute_event("D1", "container_closed")
+        send(a, f"P{i}")
+    assert len(a.snapshot()["parcels"]) == 5
+    assert set(a.snapshot()["parcels"]) == {f"P{i}" for i in range(3, 8)}
+
+
+def test_snapshot_without_parcel_records_keeps_containers():
+    """A light snapshot drops idempotency records but keeps every container's contents."""
+    a = make_assigner()
+    send(a, "P1")
+    send(a, "P2", "B")
+    light = a.snapshot(include_parcels=False)
+    assert light["parcels"] == {}
+    restored = Assigner.restore(LAYOUT, light)
+    assert restored.chute_event("D2", "container_closed").parcel_ids == ("P2",)
+    assert restored.parcels_seen == 2

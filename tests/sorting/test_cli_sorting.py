@@ -1,0 +1,435 @@
+"""The sorting commands as a user runs them: files in, files out, clear errors, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from optimizer.cli import main
+
+
+@pytest.fixture(scope="module")
+def case_dir(tmp_path_factory) -> Path:
+    """A generated small case on disk (60 chutes, 40 destinations, 3,000 parcels/h for 15 min)."""
+    out = tmp_path_factory.mktemp("case")
+    code = main(
+        [
+            "generate",
+            "sorter",
+            "--chutes",
+            "60",
+            "--destinations",
+            "40",
+            "--seed",
+            "2",
+            "--rate",
+            "3000",
+            "--hours",
+            "0.25",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def plan_file(case_dir) -> Path:
+    path = case_dir / "plan.json"
+    code = main(
+        [
+            "sort-plan",
+            "--layout",
+            str(case_dir / "layout.json"),
+            "--forecast",
+            str(case_dir / "forecast.json"),
+            "--time-limit",
+            "5",
+            "--out",
+            str(path),
+        ]
+    )
+    assert code == 0
+    return path
+
+
+def test_generate_writes_the_three_inputs(case_dir):
+    """layout.json, forecast.json and parcels.jsonl are written and readable."""
+    layout = json.loads((case_dir / "layout.json").read_text())
+    forecast = json.loads((case_dir / "forecast.json").read_text())
+    lines = (case_dir / "parcels.jsonl").read_text().splitlines()
+    assert len(layout["chutes"]) == 60 and all("id" in c for c in layout["chutes"])
+    assert len(forecast["destinations"]) == 40
+    first = json.loads(lines[0])
+    assert {
+        "parcel_id",
+        "destination",
+        "weight_g",
+        "length_mm",
+        "width_mm",
+        "height_mm",
+        "category",
+    } <= set(first)
+
+
+def test_sort_plan_writes_plan_with_report_and_loads(plan_file, capsys):
+    """The plan JSON carries the solver report and the expected load of every chute."""
+    plan = json.loads(plan_file.read_text())
+    assert plan["plan_id"] == plan["sorter_id"] + "-v1"
+    assert plan["solve"]["status"] in ("optimal", "feasible")
+    assert plan["solve"]["gap"] < 0.02
+    assert all(0 <= row["expected_fill"] <= 1 for row in plan["chute_loads"])
+    assert all(a["chutes"] for a in plan["assignments"])
+
+
+def test_sort_plan_prints_summary_and_check(case_dir, tmp_path, capsys):
+    """The summary names status, gap and the checker's verdict; --current bumps the version."""
+    first = tmp_path / "p1.json"
+    args = [
+        "sort-plan",
+        "--layout",
+        str(case_dir / "layout.json"),
+        "--forecast",
+        str(case_dir / "forecast.json"),
+        "--time-limit",
+        "3",
+    ]
+    assert main([*args, "--out", str(first)]) == 0
+    out = capsys.readouterr().out
+    assert "gap" in out and "check: ok" in out
+    second = tmp_path / "p2.json"
+    assert main([*args, "--out", str(second), "--current", str(first)]) == 0
+    assert json.loads(second.read_text())["version"] == 2
+    assert "0 destinations moved" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("method", ["naive", "capacity-matching"])
+def test_sort_plan_reference_methods(case_dir, tmp_path, method):
+    """The reference plans can be written with --method for side-by-side simulation."""
+    out = tmp_path / f"{method}.json"
+    code = main(
+        [
+            "sort-plan",
+            "--layout",
+            str(case_dir / "layout.json"),
+            "--forecast",
+            str(case_dir / "forecast.json"),
+            "--method",
+            method,
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    assert json.loads(out.read_text())["method"] == method
+
+
+def test_simulate_prints_summary_and_writes_json(case_dir, plan_file, capsys):
+    """simulate replays the scans and writes its report next to the plan by default."""
+    code = main(
+        [
+            "simulate",
+            "--layout",
+            str(case_dir / "layout.json"),
+            "--plan",
+            str(plan_file),
+            "--parcels",
+            str(case_dir / "parcels.jsonl"),
+        ]
+    )
+    assert code == 0
+    report = json.loads(plan_file.with_suffix(".simulation.json").read_text())
+    lines = (case_dir / "parcels.jsonl").read_text().splitlines()
+    assert report["parcels"] == len(lines)
+    assert "recirculated" in capsys.readouterr().out
+
+
+def test_simulate_from_forecast(case_dir, plan_file, tmp_path):
+    """Without recorded scans, simulate draws Poisson arrivals from the forecast."""
+    out = tmp_path / "sim.json"
+    code = main(
+        [
+            "simulate",
+            "--layout",
+            str(case_dir / "layout.json"),
+            "--plan",
+            str(plan_file),
+            "--forecast",
+            str(case_dir / "forecast.json"),
+            "--hours",
+            "0.1",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    assert json.loads(out.read_text())["parcels"] > 0
+
+
+def test_assign_writes_one_decision_per_scan(case_dir, plan_file, tmp_path):
+    """assign answers every scan line with exactly parcel_id, chute_id and reason."""
+    out, manifests = tmp_path / "decisions.jsonl", tmp_path / "manifests.jsonl"
+    code = main(
+        [
+            "assign",
+            "--layout",
+            str(case_dir / "layout.json"),
+            "--plan",
+            str(plan_file),
+            "--parcels",
+            str(case_dir / "parcels.jsonl"),
+            "--out",
+            str(out),
+            "--manifests",
+            str(manifests),
+        ]
+    )
+    assert code == 0
+    scans = [json.loads(x) for x in (case_dir / "parcels.jsonl").read_text().splitlines()]
+    decisions = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [d["parcel_id"] for d in decisions] == [s["parcel_id"] for s in scans]
+    assert all(set(d) == {"parcel_id", "chute_id", "reason"} for d in decisions)
+    reasons = {d["reason"] for d in decisions}
+    assert {"planned", "restricted", "oversize"} <= reasons
+    assert all(d["chute_id"] is None for d in decisions if d["reason"] == "recirculate")
+
+
+def test_assign_applies_chute_events_in_stream_order(case_dir, plan_file, tmp_path, capsys):
+    """An event line disables a chute for the scans after it, to stdout by default."""
+    plan = json.loads(plan_file.read_text())
+    target = plan["assignments"][0]
+    chute = target["chutes"][0]["chute_id"]
+    scan = {
+        "destination": target["destination"],
+        "weight_g": 100,
+        "length_mm": 100,
+        "width_mm": 100,
+        "height_mm": 100,
+        "category": "general",
+    }
+    stream = tmp_path / "stream.jsonl"
+    lines = [{"event": "disabled", "chute_id": c["chute_id"]} for c in target["chutes"]]
+    lines += [{"event": "disabled", "chute_id": c} for c in target["alternates"]]
+    lines += [
+        {**scan, "parcel_id": "X1"},
+        {"event": "enabled", "chute_id": chute},
+        {**scan, "parcel_id": "X2"},
+    ]
+    stream.write_text("\n".join(json.dumps(x) for x in lines))
+    assert (
+        main(
+            [
+                "assign",
+                "--layout",
+                str(case_dir / "layout.json"),
+                "--plan",
+                str(plan_file),
+                "--parcels",
+                str(stream),
+            ]
+        )
+        == 0
+    )
+    decisions = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert decisions == [
+        {"parcel_id": "X1", "chute_id": None, "reason": "recirculate"},
+        {"parcel_id": "X2", "chute_id": chute, "reason": "planned"},
+    ]
+
+
+def run_error(args: list[str], capsys) -> tuple[int, str]:
+    code = main(args)
+    return code, capsys.readouterr().err
+
+
+def test_missing_file_is_a_clear_error(tmp_path, capsys):
+    """A missing input file: exit 2 and the file named, no traceback."""
+    code, err = run_error(
+        [
+            "sort-plan",
+            "--layout",
+            str(tmp_path / "nope.json"),
+            "--forecast",
+            str(tmp_path / "f.json"),
+            "--out",
+            str(tmp_path / "p.json"),
+        ],
+        capsys,
+    )
+    assert code == 2 and "file not found" in err and "nope.json" in err
+
+
+def test_bad_layout_fields_are_listed(case_dir, tmp_path, capsys):
+    """Every bad field of a layout is printed as 'error: field: message'."""
+    layout = json.loads((case_dir / "layout.json").read_text())
+    layout["chutes"][3]["capacity_parcels"] = -1
+    del layout["speed_m_s"]
+    path = tmp_path / "layout.json"
+    path.write_text(json.dumps(layout))
+    code, err = run_error(
+        [
+            "sort-plan",
+            "--layout",
+            str(path),
+            "--forecast",
+            str(case_dir / "forecast.json"),
+            "--out",
+            str(tmp_path / "p.json"),
+        ],
+        capsys,
+    )
+    assert code == 2
+    assert "error: layout.speed_m_s: is required" in err
+    assert "error: layout.chutes[3].capacity_parcels: must be an integer >= 1" in err
+
+
+def test_unknown_category_in_scans_is_an_error(case_dir, plan_file, tmp_path, capsys):
+    """A scan with an unknown category names the line and field; nothing is assigned."""
+    lines = (case_dir / "parcels.jsonl").read_text().splitlines()[:3]
+    bad = json.loads(lines[1]) | {"category": "fireworks"}
+    path = tmp_path / "parcels.jsonl"
+    path.write_text("\n".join([lines[0], json.dumps(bad), lines[2]]))
+    out = tmp_path / "d.jsonl"
+    code, err = run_error(
+        [
+            "assign",
+            "--layout",
+            str(case_dir / "layout.json"),
+            "--plan",
+            str(plan_file),
+            "--parcels",
+            str(path),
+            "--out",
+            str(out),
+        ],
+        capsys,
+    )
+    assert code == 2
+    assert "error: parcels.jsonl:2.category: unknown category 'fireworks'" in err
+    assert not out.exists()
+
+
+def test_bad_event_line_is_an_error(case_dir, plan_file, tmp_path, capsys):
+    """An event for a chute that does not exist is refused before any decision."""
+    path = tmp_path / "s.jsonl"
+    path.write_text(json.dumps({"event": "disabled", "chute_id": "C999"}))
+    code, err = run_error(
+        [
+            "assign",
+            "--layout",
+            str(case_dir / "layout.json"),
+            "--plan",
+            str(plan_file),
+            "--parcels",
+            str(path),
+        ],
+        capsys,
+    )
+    assert code == 2 and "s.jsonl:1.chute_id" in err
+
+
+def test_bad_numbers_on_the_command_line(case_dir, plan_file, tmp_path, capsys):
+    """A zero time limit or a simulation with neither scans nor forecast is refused."""
+    code, err = run_error(
+        [
+            "sort-plan",
+            "--layout",
+            str(case_dir / "layout.json"),
+            "--forecast",
+            str(case_dir / "forecast.json"),
+            "--time-limit",
+            "0",
+            "--out",
+            str(tmp_path / "p.json"),
+        ],
+        capsys,
+    )
+    assert code == 2 and "error: --time-limit: must be > 0" in err
+    code, err = run_error(
+        ["simulate", "--layout", str(case_dir / "layout.json"), "--plan", str(plan_file)], capsys
+    )
+    assert code == 2 and "--parcels" in err
+
+
+def test_impossible_forecast_is_explained(case_dir, tmp_path, capsys):
+    """A forecast no plan can absorb exits 2 with the reason, not a solver failure."""
+    forecast = json.loads((case_dir / "forecast.json").read_text())
+    for d in forecast["destinations"]:
+        d["parcels_per_hour"] *= 100
+    path = tmp_path / "forecast.json"
+    path.write_text(json.dumps(forecast))
+    code, err = run_error(
+        [
+            "sort-plan",
+            "--layout",
+            str(case_dir / "layout.json"),
+            "--forecast",
+            str(path),
+            "--out",
+            str(tmp_path / "p.json"),
+        ],
+        capsys,
+    )
+    assert code == 2 and "no plan can keep" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["generate", "sorter", "--chutes", "5", "--out", "X"], "error: chutes:"),
+        (["generate", "sorter", "--rate", "0", "--out", "X"], "error: --rate: must be > 0"),
+        (["sort-plan", "--workers", "0"], "error: --workers: must be >= 1"),
+        (["sort-plan", "--move-penalty", "-1"], "error: --move-penalty: must be >= 0"),
+        (["simulate", "--hours", "0"], "error: --hours: must be > 0"),
+        (["demo", "--rate", "0"], "error: --rate: must be > 0"),
+    ],
+)
+def test_flag_errors_name_the_flag(case_dir, tmp_path, capsys, args, expected):
+    """Out-of-range flags exit 2 with the flag named, before any work is done."""
+    files = {
+        "sort-plan": [
+            "--layout",
+            str(case_dir / "layout.json"),
+            "--forecast",
+            str(case_dir / "forecast.json"),
+            "--out",
+            str(tmp_path / "p.json"),
+        ],
+        "simulate": [
+            "--layout",
+            str(case_dir / "layout.json"),
+            "--plan",
+            str(tmp_path / "p.json"),
+            "--parcels",
+            str(case_dir / "parcels.jsonl"),
+        ],
+    }
+    argv = [*args, *files.get(args[0], [])]
+    argv = [str(tmp_path / "gen") if a == "X" else a for a in argv]
+    code, err = run_error(argv, capsys)
+    assert code == 2
+    assert expected in err
+
+
+def test_plan_for_another_sorter_is_refused(case_dir, plan_file, tmp_path, capsys):
+    """Simulating or assigning with a plan made for a different sorter exits 2."""
+    plan = json.loads(plan_file.read_text())
+    plan["sorter_id"] = "ELSEWHERE"
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(plan))
+    code, err = run_error(
+        [
+            "assign",
+            "--layout",
+            str(case_dir / "layout.json"),
+            "--plan",
+            str(other),
+            "--parcels",
+            str(case_dir / "parcels.jsonl"),
+        ],
+        capsys,
+    )
+    assert code == 2 and "plan.sorter_id" in err
