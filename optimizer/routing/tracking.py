@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from optimizer.errors import InputError
 from optimizer.routing.capacity import CapacityLedger
-from optimizer.routing.itinerary import Itinerary, ItineraryStatus, Leg
+from optimizer.routing.itinerary import Itinerary, ItineraryStatus, Leg, Reason
 from optimizer.routing.search import find_itinerary
 from optimizer.routing.shipments import Shipment
 from optimizer.routing.timetable import Timetable
@@ -63,7 +63,13 @@ def position_at(shipment: Shipment, itinerary: Itinerary, now: int) -> Position:
     return Position(node, ready, len(itinerary.legs), False)
 
 
-def _finish(shipment: Shipment, timetable: Timetable, legs: tuple[Leg, ...]) -> Itinerary:
+def _finish(
+    shipment: Shipment,
+    timetable: Timetable,
+    legs: tuple[Leg, ...],
+    reason: Reason | None = None,
+    detail: str = "",
+) -> Itinerary:
     last = legs[-1].ready_at
     delivered = last if shipment.deliver_from is None else max(last, shipment.deliver_from)
     late = max(0, delivered - shipment.deliver_by)
@@ -75,6 +81,8 @@ def _finish(shipment: Shipment, timetable: Timetable, legs: tuple[Leg, ...]) -> 
         delivered_at=delivered,
         late_minutes=late,
         late_penalty=level.penalty(late),
+        reason=(reason or Reason.WINDOW_TOO_EARLY) if late else None,
+        detail=detail if late else "",
     )
 
 
@@ -141,7 +149,7 @@ def replan_from(
     fresh = find_itinerary(timetable, shipment, start_node=node, start_time=ready, ledger=ledger)
     if not fresh.legs:
         return fresh
-    return _finish(shipment, timetable, kept + fresh.legs)
+    return _finish(shipment, timetable, kept + fresh.legs, fresh.reason, fresh.detail)
 
 
 def update_eta(
