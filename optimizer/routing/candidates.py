@@ -8,8 +8,9 @@ handling). Every member's price on every lane is computed once, vectorised, so a
 candidate's cost for each member is exact; the model uses the flow's mean.
 
 Kept per flow: the `paths_per_flow` paths with the lowest mean cost (freight + risk
-+ late penalty), the fastest path, and `later_departures` variants that take the
-next departure of the bottleneck (smallest-capacity) leg on the best paths.
++ late penalty), the fastest path, and variants that wait for later departures of
+the bottleneck (smallest-capacity) leg: the next `later_departures` on the best
+path, the next one on the second best.
 """
 
 from __future__ import annotations
@@ -274,7 +275,8 @@ def build_candidates(
                     path_cost[p][offsets[row] : offsets[row + 1]],
                     flow_members,
                 )
-            for p in valid_paths[: policy.later_departures]:
+            depths = [policy.later_departures] + [1] * min(1, policy.later_departures)
+            for p, depth in zip(valid_paths, depths, strict=False):
                 path = paths[p]
                 leg = bottleneck_cache.get(path)
                 if leg is None:
@@ -283,8 +285,10 @@ def build_candidates(
                     bottleneck_cache[path] = leg
                 if leg < 0:
                     continue
-                variant = _time_with_skip(timetable, path, int(flows.ready[flow]), leg, 1)
-                if variant is not None:
+                for skip in range(1, depth + 1):
+                    variant = _time_with_skip(timetable, path, int(flows.ready[flow]), leg, skip)
+                    if variant is None:
+                        break
                     _add(
                         result,
                         arrays,

@@ -11,8 +11,9 @@ class PlanningPolicy:
 
     - `paths_per_flow`: distinct lane paths kept per flow (the cheapest by expected
       cost, plus the fastest);
-    - `later_departures`: extra candidates that take the next departures of the
-      bottleneck leg on the best paths, so a full departure has a nearby alternative;
+    - `later_departures`: how many later departures of the bottleneck leg the best
+      path also offers (the second best path offers one), so a full departure has
+      nearby alternatives;
     - `overflow_penalty`: plan-currency minor units per shipment left unserved, far
       above any freight, so capacity is the only reason to leave one out;
     - `capacity_margin`: share of each departure's kg capacity kept free in the model,
@@ -21,7 +22,7 @@ class PlanningPolicy:
     """
 
     paths_per_flow: int = 4
-    later_departures: int = 2
+    later_departures: int = 3
     max_paths: int = 48
     max_legs: int = 8
     overflow_penalty: int = 100_000
