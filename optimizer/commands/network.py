@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from datetime import date
+from fractions import Fraction
 from pathlib import Path
 
 from optimizer.errors import InputError
@@ -23,7 +24,7 @@ from optimizer.routing.greedy import greedy_from_context
 from optimizer.routing.network_json import load_network, save_network
 from optimizer.routing.plan_json import itinerary_to_dict, kpis_to_dict, save_plan
 from optimizer.routing.scenarios import ScenarioComparison, compare_scenario, load_scenario
-from optimizer.routing.scores import load_outcomes, save_outcomes, score_lanes
+from optimizer.routing.scores import RiskPolicy, load_outcomes, save_outcomes, score_lanes
 from optimizer.routing.search import find_itinerary
 from optimizer.routing.shipments import load_shipments, save_shipments, validate_shipments
 from optimizer.timeutil import format_instant
@@ -111,6 +112,12 @@ def _planning_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--events", type=Path, help="tracking outcomes (events.jsonl) for carrier scores"
     )
+    parser.add_argument(
+        "--min-score",
+        type=Fraction,
+        default=RiskPolicy().threshold,
+        help="exclude lanes whose carrier score (smoothed on-time rate) is below this",
+    )
     parser.add_argument("--json", action="store_true", help="print KPIs as JSON")
 
 
@@ -146,7 +153,10 @@ def _inputs(args: argparse.Namespace):
     network = load_network(args.network)
     shipments = load_shipments(args.shipments)
     validate_shipments(network, shipments)
-    scores = score_lanes(network, load_outcomes(args.events)) if args.events else None
+    if not 0 <= args.min_score <= 1:
+        raise InputError("must be between 0 and 1", field="min_score")
+    policy = RiskPolicy(threshold=args.min_score)
+    scores = score_lanes(network, load_outcomes(args.events), policy) if args.events else None
     return network, shipments, scores
 
 
@@ -244,9 +254,9 @@ def print_comparison(comparison: ScenarioComparison, currency: str) -> None:
     changes.sort(key=lambda item: -abs((item[2] or 0) - (item[1] or 0)))
     if changes:
         print("  lane utilisation, biggest changes:")
-        for lane, before, after in changes[:8]:
-            b = "-" if before is None else f"{before:.0%}"
-            a = "-" if after is None else f"{after:.0%}"
+        for lane, old, new in changes[:8]:
+            b = "-" if old is None else f"{old:.0%}"
+            a = "-" if new is None else f"{new:.0%}"
             print(f"    {lane:<40}{b:>8} -> {a:>5}")
 
 

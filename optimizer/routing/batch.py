@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from optimizer.errors import OptimizerError
+from optimizer.errors import InputError, OptimizerError
 from optimizer.routing.assemble import BatchPlan, distribute, finish_plan, repair, rescue
 from optimizer.routing.assignment import AssignmentProblem, Cancelled, solve_assignment
 from optimizer.routing.context import PlanningContext, Progress, prepare_planning
@@ -152,8 +152,8 @@ def plan_batch(
     `time_limit` (seconds) bounds the model solve; preparation (timetable, flows,
     candidates) comes before it and scales with the number of flows.
     """
-    if time_limit <= 0:
-        raise ValueError("time limit must be positive")
+    if not time_limit > 0:
+        raise InputError(f"must be positive, not {time_limit}", field="time_limit")
     _check(should_stop)
     context = prepare_planning(
         network, shipments, policy=policy, scores=scores, horizon=horizon, progress=progress

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from optimizer.errors import InputError
 from optimizer.routing.candidates import Candidates, build_candidates
 from optimizer.routing.flows import Flows, ShipmentArrays, build_flows
 from optimizer.routing.network import Network
@@ -67,7 +68,7 @@ def prepare_planning(
     shipments = list(shipments)
     validate_shipments(network, shipments)
     if not shipments:
-        raise ValueError("nothing to plan: no shipments")
+        raise InputError("nothing to plan: no shipments", field="shipments")
     if progress:
         progress(0.0, "building timetable")
     timetable = timetable or build_timetable(network, shipments, scores, horizon)

@@ -216,6 +216,6 @@ def build_flows(arrays: ShipmentArrays, timetable: Timetable) -> Flows:
         eligibility=eligibility[first],
         ready=ready,
         group=group.reshape(-1).astype(np.int64),
-        groups=[tuple(int(v) for v in row) for row in unique_routes],
+        groups=[(int(row[0]), int(row[1]), int(row[2])) for row in unique_routes],
         masks=masks,
     )

@@ -15,11 +15,13 @@ from types import MappingProxyType
 
 import networkx as nx
 
+from optimizer.errors import InputError, Problem
 from optimizer.money import RateTable, is_currency_code
 from optimizer.routing.service import DEFAULT_SERVICE_LEVELS, ServiceLevel
 from optimizer.routing.tariffs import Tariff
 from optimizer.timeutil import MINUTES_PER_DAY, get_zone
 
+UNKNOWN = "unknown_reference"
 GENERAL = "general"
 CATEGORIES = (GENERAL, "batteries", "liquids", "cosmetics", "food")
 
@@ -39,6 +41,33 @@ class Mode(StrEnum):
     SEA = "sea"
     RAIL = "rail"
     LAST_MILE = "last_mile"
+
+
+def reference_problems(network: Network) -> list[Problem]:
+    """Duplicate ids and references to nodes, tariffs or currencies the network lacks."""
+    problems: list[Problem] = []
+    node_ids: set[str] = set()
+    for index, node in enumerate(network.nodes):
+        if node.id in node_ids:
+            problems.append(Problem(f"nodes[{index}].id", f"duplicate node id {node.id!r}"))
+        node_ids.add(node.id)
+    lane_ids: set[str] = set()
+    for index, lane in enumerate(network.lanes):
+        path = f"lanes[{index}]"
+        if lane.id in lane_ids:
+            problems.append(Problem(f"{path}.id", f"duplicate lane id {lane.id!r}"))
+        lane_ids.add(lane.id)
+        for key, ref in (("from", lane.origin), ("to", lane.destination)):
+            if ref not in node_ids:
+                problems.append(Problem(f"{path}.{key}", f"unknown node {ref!r}", UNKNOWN))
+        if lane.tariff not in network.tariffs:
+            problems.append(Problem(f"{path}.tariff", f"unknown tariff {lane.tariff!r}", UNKNOWN))
+    for tariff_id, tariff in network.tariffs.items():
+        if not network.rates.knows(tariff.currency):
+            problems.append(
+                Problem(f"tariffs.{tariff_id}.currency", f"no rate for {tariff.currency}", UNKNOWN)
+            )
+    return problems
 
 
 def is_country_code(code: object) -> bool:
@@ -167,6 +196,9 @@ class Network:
         object.__setattr__(self, "service_levels", MappingProxyType(dict(self.service_levels)))
         if not is_currency_code(self.rates.base):
             raise ValueError("plan currency must be a 3-letter ISO code")
+        problems = reference_problems(self)
+        if problems:
+            raise InputError(problems)
 
     @property
     def currency(self) -> str:

@@ -66,7 +66,8 @@ def _parse_rates(data: Mapping, problems: Problems) -> RateTable | None:
     if currency in rates and rates[currency] != 1:
         problems.add(f"rates.{currency}", "the plan currency's own rate must be 1")
         return None
-    return problems.guard("rates", lambda: RateTable(currency, rates))
+    base = str(currency)
+    return problems.guard("rates", lambda: RateTable(base, rates))
 
 
 def _parse_service_levels(data: Mapping, currency: str, problems: Problems) -> dict | None:
@@ -134,13 +135,14 @@ def parse_tariff(tariff_id: str, record: Any, known: set[str], problems: Problem
             step_price = problems.money(rate, "step_price", zpath, currency) if currency else None
             if None not in (first_g, step_g, first_price, step_price) and step_g:
                 zones[zone] = ZoneRate(first_g, first_price, step_g, step_price)  # type: ignore[arg-type]
-    if len(problems.items) > before:
+    if len(problems.items) > before or currency is None:
         return None
+    code = str(currency)
     return problems.guard(
         path,
         lambda: Tariff(
             id=tariff_id,
-            currency=currency,
+            currency=code,
             zones=zones,
             volumetric_divisor=int(divisor) if divisor is not None else None,
             min_charge=min_charge or 0,
@@ -177,6 +179,7 @@ def _parse_node(index: int, record: Any, problems: Problems) -> Node | None:
     zone = problems.text(record, "zone", path, required=False)
     if len(problems.items) > before:
         return None
+    country = str(country)
     return problems.guard(
         path,
         lambda: Node(
@@ -268,7 +271,7 @@ def _parse_lane(index: int, record: Any, problems: Problems) -> Lane | None:
     max_parcel_g = _grams(
         problems, record, "max_parcel_kg", path, required=False, minimum=0, exclusive_minimum=True
     )
-    if len(problems.items) > before:
+    if len(problems.items) > before or transit is None:
         return None
     return problems.guard(
         path,

@@ -120,7 +120,7 @@ def itinerary_from_dict(
     """Read an itinerary back (e.g. a stored plan the API re-plans); an InputError lists defects."""
     problems = Problems()
     try:
-        status = ItineraryStatus(record.get("status"))
+        status = ItineraryStatus(str(record.get("status")))
         reason = Reason(record["reason"]) if record.get("reason") else None
         legs = tuple(
             Leg(

@@ -111,7 +111,7 @@ def scenario_from_dict(data: Any, network: Network) -> Scenario:
             tariff_fields = {k: v for k, v in record.items() if k not in ("type", "lane")}
             if not tariff_fields:
                 problems.add(path, "change_tariff needs at least one tariff field or price_factor")
-            elif lane in network.lane_by_id:
+            elif isinstance(lane, str) and lane in network.lane_by_id:
                 _changed_tariff(network, network.lane_by_id[lane], tariff_fields, path, problems)
         changes.append(Change(kind, lane, factor, hours, tariff_fields))
     problems.raise_if_any()
@@ -190,16 +190,17 @@ def apply_scenario(
     tariffs = dict(network.tariffs)
     result = list(shipments)
     for index, change in enumerate(scenario.changes):
+        lane_id = change.lane or ""
         if change.lane is not None and change.lane not in lanes:
             raise InputError(
                 f"lane {change.lane!r} was closed by an earlier change",
                 field=f"changes[{index}].lane",
             )
         if change.type == "close_lane":
-            del lanes[change.lane]
+            del lanes[lane_id]
         elif change.type == "scale_capacity":
             assert change.factor is not None
-            targets = [change.lane] if change.lane else list(lanes)
+            targets = [lane_id] if lane_id else list(lanes)
             for lane_id in targets:
                 lane = lanes[lane_id]
                 lanes[lane_id] = replace(
@@ -216,21 +217,21 @@ def apply_scenario(
             result = _scale_volume(result, change.factor, seed + index)
         elif change.type == "add_delay":
             assert change.hours is not None
-            lane = lanes[change.lane]
-            lanes[change.lane] = replace(
+            lane = lanes[lane_id]
+            lanes[lane_id] = replace(
                 lane, transit_minutes=lane.transit_minutes + scaled_int(change.hours, 60)
             )
         elif change.type == "change_tariff":
             problems = Problems()
             current = replace(network, lanes=tuple(lanes.values()), tariffs=tariffs)
             tariff = _changed_tariff(
-                current, lanes[change.lane], change.tariff or {}, f"changes[{index}]", problems
+                current, lanes[lane_id], change.tariff or {}, f"changes[{index}]", problems
             )
             problems.raise_if_any()
             assert tariff is not None
             tariff = replace(tariff, id=f"{tariff.id}#{index}")
             tariffs[tariff.id] = tariff
-            lanes[change.lane] = replace(lanes[change.lane], tariff=tariff.id)
+            lanes[lane_id] = replace(lanes[lane_id], tariff=tariff.id)
     return replace(network, lanes=tuple(lanes.values()), tariffs=tariffs), result
 
 

@@ -233,9 +233,10 @@ def find_itinerary(
     best = arrivals[-1]
     delivered = best.ready if floor is None else max(best.ready, floor)
     late = max(0, delivered - shipment.deliver_by)
-    reason, detail = None, ""
+    why: Reason | None = None
+    detail = ""
     if late:
-        reason, detail = Reason.WINDOW_TOO_EARLY, "the window closes before the earliest arrival"
+        why, detail = Reason.WINDOW_TOO_EARLY, "the window closes before the earliest arrival"
         if ledger is not None:
             free = _search(
                 _Query(timetable, shipment, None),
@@ -246,7 +247,7 @@ def find_itinerary(
                 first_arrival=True,
             )
             if free:
-                reason, detail = Reason.NO_CAPACITY, "on-time departures are full"
+                why, detail = Reason.NO_CAPACITY, "on-time departures are full"
     return Itinerary(
         shipment=shipment.id,
         status=ItineraryStatus.LATE if late else ItineraryStatus.ON_TIME,
@@ -254,6 +255,6 @@ def find_itinerary(
         delivered_at=delivered,
         late_minutes=late,
         late_penalty=level.penalty(late),
-        reason=reason,
+        reason=why,
         detail=detail,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -81,3 +82,12 @@ def test_bad_json_file_is_an_input_error(tmp_path):
     path.write_text("{\n  oops\n}")
     with pytest.raises(InputError, match="line 2"):
         load_network(path)
+
+
+def test_networks_built_in_code_are_checked_for_references():
+    """A Network constructed directly with a dangling node and tariff lists both problems."""
+    network = tiny_network()
+    lanes = (*network.lanes, replace(network.lanes[0], id="BAD", destination="X", tariff="T9"))
+    with pytest.raises(InputError) as info:
+        replace(network, lanes=lanes)
+    assert {p.field for p in info.value.problems} == {"lanes[4].to", "lanes[4].tariff"}
