@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from optimizer.routing.batch import PlanningCancelled, optimise, plan_batch
@@ -150,3 +152,17 @@ def test_a_cheap_late_route_can_beat_paying_for_air():
     assert {it.reason for it in standard} == {Reason.LATE_CHEAPER}
     assert {it.late_penalty for it in standard} == {600}
     assert_feasible(network, shipments, plan.itineraries)
+
+
+def test_cancel_interrupts_a_long_solve(generated):
+    """With a 60 s limit, a stop request 50 ms in ends planning with PlanningCancelled long
+    before the limit (the solver is interrupted, not waited for)."""
+    _, _, context = generated
+    started = time.perf_counter()
+    with pytest.raises(PlanningCancelled):
+        optimise(
+            context,
+            time_limit=60,
+            should_stop=lambda: time.perf_counter() - started > 0.05,
+        )
+    assert time.perf_counter() - started < 30

@@ -156,3 +156,14 @@ def test_unknown_references_in_disruptions_are_input_errors(planned):
         "disruptions[0].lane",
         "disruptions[1].shipment",
     }
+
+
+def test_lost_parcel_without_any_route_left_says_lost(planned):
+    """Lost after the last departure of the horizon: no replacement route, reason `lost`."""
+    network, shipments, itineraries, timetable = planned
+    too_late = timetable.horizon.end + 60
+    result = replan(timetable, shipments, itineraries, [ParcelLost("A", too_late)], now=too_late)
+    lost = {it.shipment: it for it in result.itineraries}["A"]
+    assert lost.status == ItineraryStatus.UNROUTABLE
+    assert lost.reason == Reason.LOST
+    assert_feasible(network, shipments, result.itineraries, starts=result.starts)
