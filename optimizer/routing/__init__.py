@@ -61,11 +61,19 @@ from optimizer.routing.scores import (
     RiskPolicy,
     TrackingOutcome,
     load_outcomes,
+    outcomes_from_records,
+    risk_inputs,
     score_lanes,
 )
 from optimizer.routing.search import find_itinerary
 from optimizer.routing.service import ServiceLevel
-from optimizer.routing.shipments import Shipment, load_shipments, save_shipments, validate_shipments
+from optimizer.routing.shipments import (
+    Shipment,
+    load_shipments,
+    save_shipments,
+    shipments_from_records,
+    validate_shipments,
+)
 from optimizer.routing.tariffs import Tariff, ZoneRate, chargeable_grams
 from optimizer.routing.timetable import Timetable
 from optimizer.routing.tracking import (
@@ -144,17 +152,20 @@ __all__ = [
     "network_from_dict",
     "network_to_dict",
     "optimise",
+    "outcomes_from_records",
     "plan_batch",
     "plan_to_dict",
     "position_at",
     "prepare_planning",
     "replan",
     "replan_from",
+    "risk_inputs",
     "save_network",
     "save_plan",
     "save_shipments",
     "scenario_from_dict",
     "score_lanes",
+    "shipments_from_records",
     "update_eta",
     "validate_shipments",
 ]

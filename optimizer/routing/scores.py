@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from optimizer.errors import InputError
 from optimizer.routing.network import Network
@@ -168,8 +169,32 @@ def risk_inputs(scores: Mapping[str, LaneScore]) -> tuple[dict[str, int], set[st
     )
 
 
+def _outcome(record: Any, path: str, problems: Problems) -> TrackingOutcome | None:
+    if not isinstance(record, dict):
+        problems.add(path, "must be a JSON object")
+        return None
+    carrier = problems.text(record, "carrier", path)
+    lane = problems.text(record, "lane", path)
+    outcome = problems.text(record, "outcome", path)
+    if outcome is not None and outcome not in Outcome._value2member_map_:
+        known = ", ".join(Outcome)
+        problems.add(f"{path}.outcome", f"unknown outcome {outcome!r} (one of {known})")
+        return None
+    if carrier and lane and outcome:
+        return TrackingOutcome(carrier, lane, Outcome(outcome), str(record.get("shipment", "")))
+    return None
+
+
+def outcomes_from_records(records: Iterable[Any], source: str = "events") -> list[TrackingOutcome]:
+    """Outcomes from decoded JSON objects {"carrier", "lane", "outcome", "shipment"?}."""
+    problems = Problems()
+    found = [_outcome(record, f"{source}[{i}]", problems) for i, record in enumerate(records)]
+    problems.raise_if_any()
+    return [outcome for outcome in found if outcome is not None]
+
+
 def parse_outcomes(lines: Iterable[str], source: str = "events") -> list[TrackingOutcome]:
-    """JSON Lines of {"carrier", "lane", "outcome", "shipment"?}; every bad line is reported."""
+    """JSON Lines of outcomes; every bad line is reported (`events:LINE.field`)."""
     problems = Problems()
     outcomes: list[TrackingOutcome] = []
     for number, line in enumerate(lines, start=1):
@@ -181,21 +206,9 @@ def parse_outcomes(lines: Iterable[str], source: str = "events") -> list[Trackin
         except json.JSONDecodeError as exc:
             problems.add(path, f"not valid JSON ({exc.msg})")
             continue
-        if not isinstance(record, dict):
-            problems.add(path, "must be a JSON object")
-            continue
-        carrier = problems.text(record, "carrier", path)
-        lane = problems.text(record, "lane", path)
-        outcome = problems.text(record, "outcome", path)
-        if outcome is not None and outcome not in Outcome._value2member_map_:
-            problems.add(
-                f"{path}.outcome", f"unknown outcome {outcome!r} (one of {', '.join(Outcome)})"
-            )
-            continue
-        if carrier and lane and outcome:
-            outcomes.append(
-                TrackingOutcome(carrier, lane, Outcome(outcome), str(record.get("shipment", "")))
-            )
+        outcome = _outcome(record, path, problems)
+        if outcome is not None:
+            outcomes.append(outcome)
     problems.raise_if_any()
     return outcomes
 

@@ -139,6 +139,26 @@ def shipment_to_dict(shipment: Shipment) -> dict[str, Any]:
     return record
 
 
+def shipments_from_records(records: Iterable[Any], source: str = "shipments") -> list[Shipment]:
+    """Shipments from already-decoded JSON objects (e.g. an API body); defects name
+    `source[i].field`, every one of them at once."""
+    problems = Problems()
+    shipments: list[Shipment] = []
+    seen: set[str] = set()
+    for index, record in enumerate(records):
+        path = f"{source}[{index}]"
+        shipment = shipment_from_dict(record, path, problems)
+        if shipment is None:
+            continue
+        if shipment.id in seen:
+            problems.add(f"{path}.id", f"duplicate shipment id {shipment.id!r}")
+            continue
+        seen.add(shipment.id)
+        shipments.append(shipment)
+    problems.raise_if_any()
+    return shipments
+
+
 def parse_shipments(lines: Iterable[str], source: str = "shipments") -> list[Shipment]:
     """Parse JSON Lines; every bad line and field is reported at once (`source:LINE.field`)."""
     problems = Problems()

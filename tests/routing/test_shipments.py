@@ -11,6 +11,7 @@ from optimizer.routing.shipments import (
     load_shipments,
     parse_shipments,
     save_shipments,
+    shipments_from_records,
     validate_shipments,
 )
 from tests.routing.conftest import parcel, tiny_network
@@ -73,3 +74,12 @@ def test_validation_against_the_network_names_unknown_nodes_and_services():
         "shipments[A].destination",
         "shipments[B].service",
     }
+
+
+def test_records_from_an_api_body_report_index_paths():
+    """Decoded objects parse the same way; defects are named `shipments[i].field`."""
+    good = shipments_from_records([GOOD])
+    assert good == parse_shipments([json.dumps(GOOD)])
+    with pytest.raises(InputError) as info:
+        shipments_from_records([GOOD, {**GOOD, "id": "S9", "service": 5}, "nope"])
+    assert {p.field for p in info.value.problems} == {"shipments[1].service", "shipments[2]"}
