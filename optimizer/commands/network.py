@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from datetime import date
 from fractions import Fraction
@@ -28,6 +29,13 @@ from optimizer.routing.scores import RiskPolicy, load_outcomes, save_outcomes, s
 from optimizer.routing.search import find_itinerary
 from optimizer.routing.shipments import load_shipments, save_shipments, validate_shipments
 from optimizer.timeutil import format_instant
+
+log = logging.getLogger("optimizer.commands.network")
+
+
+def _progress(fraction: float, message: str) -> None:
+    """Progress lines on stderr with -v."""
+    log.info("%3.0f%% %s", fraction * 100, message)
 
 
 def _positive_float(text: str) -> float:
@@ -197,12 +205,17 @@ def _print_plan(plan: BatchPlan, title: str) -> None:
 def run_plan(args: argparse.Namespace) -> int:
     network, shipments, scores = _inputs(args)
     if args.compare_greedy:
-        context = prepare_planning(network, shipments, scores=scores)
-        plan = optimise(context, time_limit=args.time_limit, seed=args.seed)
+        context = prepare_planning(network, shipments, scores=scores, progress=_progress)
+        plan = optimise(context, time_limit=args.time_limit, seed=args.seed, progress=_progress)
         greedy = greedy_from_context(context)
     else:
         plan = plan_batch(
-            network, shipments, time_limit=args.time_limit, seed=args.seed, scores=scores
+            network,
+            shipments,
+            time_limit=args.time_limit,
+            seed=args.seed,
+            scores=scores,
+            progress=_progress,
         )
         greedy = None
     if args.out:
@@ -264,7 +277,13 @@ def run_whatif(args: argparse.Namespace) -> int:
     network, shipments, scores = _inputs(args)
     scenario = load_scenario(args.scenario, network)
     comparison = compare_scenario(
-        network, shipments, scenario, time_limit=args.time_limit, seed=args.seed, scores=scores
+        network,
+        shipments,
+        scenario,
+        time_limit=args.time_limit,
+        seed=args.seed,
+        scores=scores,
+        progress=_progress,
     )
     report = {
         "scenario": comparison.name,
