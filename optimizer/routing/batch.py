@@ -143,7 +143,6 @@ def plan_batch(
     policy: PlanningPolicy | None = None,
     scores: Mapping[str, LaneScore] | None = None,
     horizon: Horizon | None = None,
-    workers: int = 2,
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> BatchPlan:
