@@ -2,9 +2,10 @@
 
 The model is built from matrices (`RegisterTransitMatrix`,
 `RegisterUnaryTransitVector`), never from per-arc Python callbacks, which would
-dominate run time. OR-Tools routing has no random seed; the seed permutes the
-order of the stops in the model, which changes tie-breaking in construction and
-local search (seed 0 keeps the problem order).
+dominate run time. OR-Tools routing has no random seed, and its search is
+deterministic: measured, even relabelling the stops leaves its trajectory
+unchanged. Diversity in the portfolio therefore comes from different
+first-solution strategies, not from seeds.
 """
 
 from __future__ import annotations
@@ -57,48 +58,36 @@ class OrToolsParams:
 
 
 class _Model:
-    """One OR-Tools routing model over the integer data, with the seed's node order."""
+    """One OR-Tools routing model over the integer data (model nodes = data nodes)."""
 
-    def __init__(self, data: IntegerData, seed: int, allow_unserved: bool):
+    def __init__(self, data: IntegerData, allow_unserved: bool):
         self.data = data
-        n_depots, n_nodes = data.num_depots, data.num_nodes
-        order = np.arange(n_nodes)
-        if seed:
-            rng = np.random.default_rng(seed)
-            order[n_depots:] = n_depots + rng.permutation(n_nodes - n_depots)
-        self.order = order  # model node -> data node
-        self.position = np.empty_like(order)  # data node -> model node
-        self.position[order] = np.arange(n_nodes)
-        n_vehicles = int(data.vehicle_start.shape[0])
         self.manager = pywrapcp.RoutingIndexManager(
-            n_nodes,
-            n_vehicles,
-            [int(self.position[s]) for s in data.vehicle_start],
-            [int(self.position[e]) for e in data.vehicle_end],
+            data.num_nodes,
+            int(data.vehicle_start.shape[0]),
+            data.vehicle_start.tolist(),
+            data.vehicle_end.tolist(),
         )
         self.routing = pywrapcp.RoutingModel(self.manager)
         self._build(allow_unserved)
-
-    def _matrix(self, matrix: np.ndarray) -> list[list[int]]:
-        return matrix[np.ix_(self.order, self.order)].tolist()
 
     def _build(self, allow_unserved: bool) -> None:
         data, routing, manager = self.data, self.routing, self.manager
         solver = routing.solver()
         n_vehicles = manager.GetNumberOfVehicles()
 
-        arc_cost = routing.RegisterTransitMatrix(self._matrix(data.distance))
+        arc_cost = routing.RegisterTransitMatrix(data.distance.tolist())
         routing.SetArcCostEvaluatorOfAllVehicles(arc_cost)
         for v in range(n_vehicles):
             if data.fixed_cost[v]:
                 routing.SetFixedCostOfVehicle(int(data.fixed_cost[v]), v)
 
         transit = data.travel + data.service[:, None]
-        time_cb = routing.RegisterTransitMatrix(self._matrix(transit))
+        time_cb = routing.RegisterTransitMatrix(transit.tolist())
         routing.AddDimension(time_cb, data.horizon, data.horizon, False, "time")
         self.time = time = routing.GetDimensionOrDie("time")
         for node in range(data.num_depots, data.num_nodes):
-            index = manager.NodeToIndex(int(self.position[node]))
+            index = manager.NodeToIndex(node)
             windows = data.windows[node]
             cumul = time.CumulVar(index)
             last_close = windows[-1][1] if not data.soft[node] else data.horizon
@@ -120,8 +109,8 @@ class _Model:
         self._add_loads()
 
         for pickup_node, delivery_node in data.pairs.tolist():
-            pickup = manager.NodeToIndex(int(self.position[pickup_node]))
-            delivery = manager.NodeToIndex(int(self.position[delivery_node]))
+            pickup = manager.NodeToIndex(pickup_node)
+            delivery = manager.NodeToIndex(delivery_node)
             routing.AddPickupAndDelivery(pickup, delivery)
             solver.Add(routing.VehicleVar(pickup) == routing.VehicleVar(delivery))
             solver.Add(routing.ActiveVar(pickup) == routing.ActiveVar(delivery))
@@ -129,7 +118,7 @@ class _Model:
 
         prohibitive = self._prohibitive_penalty()
         for node in range(data.num_depots, data.num_nodes):
-            index = manager.NodeToIndex(int(self.position[node]))
+            index = manager.NodeToIndex(node)
             if not data.required[node]:
                 routing.AddDisjunction([index], int(data.drop_penalty[node]))
             elif allow_unserved:
@@ -147,7 +136,7 @@ class _Model:
             if has_pairs:
                 # Deliveries ride from the depot: the load starts at their total and must end at 0.
                 signed = np.where(sign == 0, -amounts, amounts * sign)
-                callback = routing.RegisterUnaryTransitVector(signed[self.order].tolist())
+                callback = routing.RegisterUnaryTransitVector(signed.tolist())
                 routing.AddDimensionWithVehicleCapacity(
                     callback, 0, [int(c) for c in capacities], False, name
                 )
@@ -155,7 +144,7 @@ class _Model:
                 for v in range(self.manager.GetNumberOfVehicles()):
                     dimension.CumulVar(routing.End(v)).SetValue(0)
             else:
-                callback = routing.RegisterUnaryTransitVector(amounts[self.order].tolist())
+                callback = routing.RegisterUnaryTransitVector(amounts.tolist())
                 routing.AddDimensionWithVehicleCapacity(
                     callback, 0, [int(c) for c in capacities], True, name
                 )
@@ -170,7 +159,7 @@ class _Model:
         """An assignment from stop-index routes, or None when OR-Tools finds it infeasible."""
         n_depots = self.data.num_depots
         indices = [
-            [self.manager.NodeToIndex(int(self.position[n_depots + s])) for s in route]
+            [self.manager.NodeToIndex(n_depots + s) for s in route]
             for route in routes
         ]
         self.routing.CloseModel()
@@ -183,7 +172,7 @@ class _Model:
             index = assignment.Value(routing.NextVar(routing.Start(v)))
             stops = []
             while not routing.IsEnd(index):
-                stops.append(int(self.order[manager.IndexToNode(index)]) - n_depots)
+                stops.append(manager.IndexToNode(index) - n_depots)
                 index = assignment.Value(routing.NextVar(index))
             routes.append(tuple(stops))
         return tuple(routes)
@@ -192,14 +181,13 @@ class _Model:
 def solve_with_ortools(
     data: IntegerData,
     time_limit: float,
-    seed: int = 0,
     params: OrToolsParams | None = None,
     initial_routes: Sequence[Sequence[int]] | None = None,
 ) -> EngineOutcome:
     """Best routes OR-Tools finds within `time_limit` seconds (None routes if none found)."""
     params = params or OrToolsParams()
     started = time.perf_counter()
-    model = _Model(data, seed, params.allow_unserved)
+    model = _Model(data, params.allow_unserved)
     search = pywrapcp.DefaultRoutingSearchParameters()
     search.first_solution_strategy = getattr(
         routing_enums_pb2.FirstSolutionStrategy, params.first_solution

@@ -52,7 +52,7 @@ def run_task(
     params = task.ortools
     if task.max_iterations is not None:
         params = replace(params, solution_limit=task.max_iterations)
-    return solve_with_ortools(data, time_limit, task.seed, params, initial_routes)
+    return solve_with_ortools(data, time_limit, params, initial_routes)
 
 
 def _child(connection, *args) -> None:

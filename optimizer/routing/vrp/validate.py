@@ -47,7 +47,8 @@ def validate(problem: RoutingProblem) -> ValidationReport:
         if any(reason is None for reason in reasons):
             servable.add(stop.id)
             continue
-        code, message = _summarise(list(classes), [r for r in reasons if r is not None])
+        failed = [r for r in reasons if r is not None]
+        code, message = _summarise(problem, stop, list(classes), failed)
         if stop.required:
             problems.append(Problem(f"stops[{index}] ({stop.id})", message, code))
         else:
@@ -64,7 +65,7 @@ def validate(problem: RoutingProblem) -> ValidationReport:
             )
         else:
             unreachable[pair.pickup] = unreachable[pair.delivery] = message
-    fleet = _fleet_problem(problem)
+    fleet = _fleet_problem(problem, servable)
     if fleet is not None:
         problems.append(fleet)
     return ValidationReport(tuple(problems), unreachable)
@@ -103,11 +104,7 @@ def _over(load: Load, capacity: Load) -> str:
 def _single_stop_reason(problem: RoutingProblem, v: int, stop: Stop) -> _Reason | None:
     vehicle = problem.vehicles[v]
     start, end = problem.depot(vehicle.start_depot), problem.depot(vehicle.end_depot)
-    if stop.id in problem.partner and stop.demand == Load():
-        load = problem.stop(problem.partner[stop.id]).demand
-    else:
-        load = stop.demand
-    over = _over(load, vehicle.capacity)
+    over = _over(_carried(problem, stop), vehicle.capacity)
     if over:
         return _Reason("over_capacity", f"demand {over}")
     duration = problem.travel.duration
@@ -142,17 +139,35 @@ def _single_stop_reason(problem: RoutingProblem, v: int, stop: Stop) -> _Reason 
     return None
 
 
-def _summarise(labels: list[str], reasons: list[_Reason]) -> tuple[str, str]:
+def _summarise(
+    problem: RoutingProblem, stop: Stop, labels: list[str], reasons: list[_Reason]
+) -> tuple[str, str]:
     codes = {r.code for r in reasons}
-    if len(reasons) == 1:
-        return reasons[0].code, reasons[0].message
+    if codes == {"over_capacity"}:
+        return "over_capacity", _capacity_message(problem, stop)
     if len(codes) == 1:
-        code = reasons[0].code
-        if code == "over_capacity":
-            return code, reasons[0].message.replace("capacity", "every vehicle's capacity", 1)
-        return code, f"for every vehicle: {reasons[0].message}"
+        return reasons[0].code, reasons[0].message
     details = "; ".join(f"{label}: {r.message}" for label, r in zip(labels, reasons, strict=True))
     return "no_vehicle", f"no vehicle can serve it ({details})"
+
+
+def _capacity_message(problem: RoutingProblem, stop: Stop) -> str:
+    load = _carried(problem, stop)
+    for dimension in ("weight", "volume"):
+        largest = max(getattr(v.capacity, dimension) for v in problem.vehicles)
+        if getattr(load, dimension) > largest + _TOLERANCE:
+            return (
+                f"demand {dimension} {getattr(load, dimension):g} is above every vehicle's "
+                f"capacity (largest {largest:g})"
+            )
+    return "demand does not fit any vehicle in weight and volume together"
+
+
+def _carried(problem: RoutingProblem, stop: Stop) -> Load:
+    """What serving the stop puts on board: its own demand, or its pair's for a delivery end."""
+    if stop.id in problem.partner and stop.demand == Load():
+        return problem.stop(problem.partner[stop.id]).demand
+    return stop.demand
 
 
 def _pair_reason(
@@ -175,12 +190,12 @@ def _pair_reason(
     return f"no vehicle can pick up at {pickup!r} and then deliver at {delivery!r} ({shown})"
 
 
-def _fleet_problem(problem: RoutingProblem) -> Problem | None:
+def _fleet_problem(problem: RoutingProblem, servable: set[str]) -> Problem | None:
+    """Total required deliveries above the fleet's capacity (stops already reported aside)."""
     paired = problem.partner
+    counted = [s for s in problem.stops if s.required and s.id not in paired and s.id in servable]
     for dimension in ("weight", "volume"):
-        demand = sum(
-            getattr(s.demand, dimension) for s in problem.stops if s.required and s.id not in paired
-        )
+        demand = sum(getattr(s.demand, dimension) for s in counted)
         capacity = sum(getattr(v.capacity, dimension) for v in problem.vehicles)
         if math.isfinite(capacity) and demand > capacity + _TOLERANCE:
             return Problem(
