@@ -158,10 +158,7 @@ class _Model:
     def routes_to_assignment(self, routes: Sequence[Sequence[int]]):
         """An assignment from stop-index routes, or None when OR-Tools finds it infeasible."""
         n_depots = self.data.num_depots
-        indices = [
-            [self.manager.NodeToIndex(n_depots + s) for s in route]
-            for route in routes
-        ]
+        indices = [[self.manager.NodeToIndex(n_depots + s) for s in route] for route in routes]
         self.routing.CloseModel()
         return self.routing.ReadAssignmentFromRoutes(indices, True)
 
