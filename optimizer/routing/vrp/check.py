@@ -293,8 +293,20 @@ def _derive_times(problem: RoutingProblem, vehicle_id: str, stop_ids: list[str])
             if wait > TOLERANCE:
                 push = min(push, wait)
                 break
-            close = next((w.close for w in stop.windows if w.open <= t.start <= w.close), math.inf)
-            push = min(push, close - t.start)
+            if not stop.windows:
+                continue
+            close = next(
+                (
+                    w.close
+                    for w in stop.windows
+                    if w.open - TOLERANCE <= t.start <= w.close + TOLERANCE
+                ),
+                None,
+            )
+            if close is None:  # late (soft) or infeasible already: pushing cannot help
+                push = 0.0
+                break
+            push = min(push, max(0.0, close - t.start))
         else:
             push = 0.0  # no waiting anywhere: a later departure only delays the return
         if push <= TOLERANCE or not math.isfinite(push):

@@ -71,8 +71,9 @@ def time_route(
     earliest = max(spec.shift.open, start_depot.hours.open)
     latest = min(spec.shift.close, start_depot.hours.close)
     if earliest > latest:
-        return RouteTiming(False, "the shift and the depot hours do not overlap", earliest,
-                           earliest, (), 0.0)  # fmt: skip
+        return RouteTiming(
+            False, "the shift and the depot hours do not overlap", earliest, earliest, (), 0.0
+        )
     candidates = {earliest}
     limited = math.isfinite(spec.max_duration) or any(problem.stops[s].soft for s in stops)
     if best_departure and limited and stops:

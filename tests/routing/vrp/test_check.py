@@ -6,6 +6,8 @@ import math
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from optimizer.routing.vrp import (
     Load,
@@ -115,9 +117,11 @@ def test_shift_end_is_reported():
 def test_pair_delivered_first_or_split_is_reported():
     """Delivery before pickup, and the two ends on different vehicles, are both caught."""
     problem = line_problem(
-        [3, 5], stops=[{"demand": load(1)}, {}], vehicles=[{}, {}],
+        [3, 5],
+        stops=[{"demand": load(1)}, {}],
+        vehicles=[{}, {}],
         pairs=[PickupDelivery("s1", "s2")],
-    )  # fmt: skip
+    )
     reversed_report = check_plan(problem, {"v1": ["s2", "s1"]})
     assert any("before picking up" in v for v in reversed_report.violations)
     split_report = check_plan(problem, {"v1": ["s1"], "v2": ["s2"]})
@@ -151,3 +155,38 @@ def test_left_out_stops_must_be_listed():
     result = one_route_result(problem, [Visit("s1", 5.0, 5.0, 5.0)], arrival=10, distance=10)
     violations = check_result(problem, result).violations
     assert any("left-out stops" in v for v in violations)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0, 50, allow_nan=False),
+            st.floats(0, 80, allow_nan=False),
+            st.floats(0, 15, allow_nan=False),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_checker_never_rejects_a_route_feasible_at_the_earliest_departure(spec):
+    """Shifting the departure to cut waiting never breaks a window the earliest schedule meets."""
+    positions = [x for x, _, _ in spec]
+    stops = [{"windows": window(open_, open_ + width)} for _, open_, width in spec]
+    problem = line_problem(positions, stops=stops)
+    clock, here, feasible = 0.0, 0.0, True
+    for x, (open_, close) in zip(positions, [(o, o + w) for _, o, w in spec], strict=True):
+        clock = max(clock + abs(x - here), open_)
+        feasible &= clock <= close + 1e-6  # the checker's tolerance
+        here = x
+    report = check_plan(problem, {"v1": [f"s{i + 1}" for i in range(len(spec))]})
+    assert report.feasible == feasible, report.violations
+
+
+def test_departure_shift_stops_exactly_at_a_window_close():
+    """Regression: float noise at a window's close must not let the departure slide past it."""
+    problem = line_problem(
+        [3.8, 6.6], stops=[{"windows": window(6.3, 12.9)}, {"windows": window(39.4, 47.9)}]
+    )
+    report = check_plan(problem, {"v1": ["s1", "s2"]})
+    assert report.feasible, report.violations

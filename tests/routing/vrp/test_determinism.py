@@ -71,10 +71,15 @@ def random_problems(draw) -> RoutingProblem:
             )
         )
     vehicles = tuple(
-        Vehicle(f"v{k}", "d", capacity=Load(draw(st.floats(5, 15)), math.inf),
-                shift=TimeWindow(0, 200), max_duration=draw(st.floats(30, 200)))
+        Vehicle(
+            f"v{k}",
+            "d",
+            capacity=Load(draw(st.floats(5, 15)), math.inf),
+            shift=TimeWindow(0, 200),
+            max_duration=draw(st.floats(30, 200)),
+        )
         for k in range(2)
-    )  # fmt: skip
+    )
     return RoutingProblem((Depot("d", 0),), vehicles, tuple(stops), travel)
 
 

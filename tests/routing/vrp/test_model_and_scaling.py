@@ -86,9 +86,10 @@ def test_delivery_end_of_a_pair_carries_no_demand_of_its_own():
     """The pair's load is the pickup's demand; a demand on the delivery end is refused."""
     with pytest.raises(InputError, match="no demand of its own"):
         line_problem(
-            [1, 2], stops=[{"demand": load(1)}, {"demand": load(1)}],
+            [1, 2],
+            stops=[{"demand": load(1)}, {"demand": load(1)}],
             pairs=[PickupDelivery("s1", "s2")],
-        )  # fmt: skip
+        )
 
 
 def test_haversine_distance_between_two_cities():

@@ -53,10 +53,13 @@ def test_optional_stop_without_room_is_skipped_as_no_room():
     """When required stops fill the only vehicle, an optional one has no room."""
     problem = line_problem(
         [1, 2, 3],
-        stops=[{"demand": load(5)}, {"demand": load(5)}, {"demand": load(1), "required": False,
-                                                          "drop_penalty": 1000}],
+        stops=[
+            {"demand": load(5)},
+            {"demand": load(5)},
+            {"demand": load(1), "required": False, "drop_penalty": 1000},
+        ],
         vehicles=[{"capacity": Load(10, math.inf)}],
-    )  # fmt: skip
+    )
     result = solve(problem, 2.0, options=quick())
     assert check_result(problem, result).feasible
     (skipped,) = result.skipped
@@ -87,9 +90,12 @@ def scattered_problem(n: int = 25, seed: int = 7) -> RoutingProblem:
         for k in range(8)
     )
     return RoutingProblem(
-        depots=(Depot("depot", 0),), vehicles=vehicles, stops=tuple(stops), travel=travel,
+        depots=(Depot("depot", 0),),
+        vehicles=vehicles,
+        stops=tuple(stops),
+        travel=travel,
         coordinates=points,
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.parametrize("engine", ["ortools", "pyvrp"])
