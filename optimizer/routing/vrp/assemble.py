@@ -12,6 +12,7 @@ from optimizer.routing.vrp.feasibility import RouteCheck, check_route
 from optimizer.routing.vrp.model import RoutingProblem
 from optimizer.routing.vrp.result import Route, RoutingResult, Skipped, SkipReason, Visit
 from optimizer.routing.vrp.scaling import Scaling
+from optimizer.routing.vrp.schedule import time_route
 from optimizer.status import SolveStatus
 
 log = logging.getLogger("optimizer.routing.vrp")
@@ -46,7 +47,8 @@ def route_cost(
     locations += [problem.stops[s].location for s in stops]
     locations.append(problem.depot(spec.end_depot).location)
     travelled = float(sum(distance[a, b] for a, b in pairwise(locations)))
-    return travelled + spec.fixed_cost + check.timing.lateness_cost
+    timing = check.timing
+    return travelled + spec.fixed_cost + timing.lateness_cost + spec.duration_cost * timing.duration
 
 
 def score_plan(
@@ -222,7 +224,7 @@ def build_result(
         locations += [problem.stops[s].location for s in stops]
         locations.append(problem.depot(spec.end_depot).location)
         travelled = math.fsum(distance[a, b] for a, b in pairwise(locations))
-        timing = check.timing
+        timing = time_route(problem, vehicle, stops, shortest=True)
         routes.append(
             Route(
                 vehicle_id=spec.id,

@@ -190,7 +190,7 @@ def _report(
         distance += d
         lateness += late
         vehicle = problem.vehicles[problem.vehicle_index[vehicle_id]]
-        cost += d + vehicle.fixed_cost + late_cost
+        cost += d + vehicle.fixed_cost + late_cost + vehicle.duration_cost * (back - departure)
     cost += sum(s.drop_penalty for s in problem.stops if s.id not in visited)
     return CheckReport(tuple(violations), distance, lateness, cost, used)
 

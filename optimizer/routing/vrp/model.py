@@ -86,6 +86,7 @@ class Vehicle:
     capacity: Load = UNLIMITED
     shift: TimeWindow = TimeWindow()  # leave the depot no earlier, be back no later
     fixed_cost: float = 0.0  # paid when the vehicle leaves the depot at all
+    duration_cost: float = 0.0  # per minute from leaving the start depot to reaching the end
     max_duration: float = INF  # from leaving the start depot to reaching the end depot
 
     def __post_init__(self) -> None:
@@ -93,6 +94,8 @@ class Vehicle:
             object.__setattr__(self, "end_depot", self.start_depot)
         if not _finite_nonnegative(self.fixed_cost):
             raise InputError("must be a finite number >= 0", field="fixed_cost")
+        if not _finite_nonnegative(self.duration_cost):
+            raise InputError("must be a finite number >= 0", field="duration_cost")
         if math.isnan(self.max_duration) or self.max_duration < 0:
             raise InputError("must be a number >= 0", field="max_duration")
 

@@ -103,6 +103,8 @@ class _Model:
             time.CumulVar(routing.End(v)).SetRange(earliest, latest)
             if data.max_duration[v] < data.horizon:
                 time.SetSpanUpperBoundForVehicle(int(data.max_duration[v]), v)
+            if data.duration_cost[v]:
+                time.SetSpanCostCoefficientForVehicle(int(data.duration_cost[v]), v)
             routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(v)))
             routing.AddVariableMaximizedByFinalizer(time.CumulVar(routing.Start(v)))
 

@@ -57,11 +57,12 @@ def _vehicle_types(data: IntegerData, dims: list[int]) -> tuple[list, list[list[
             int(data.latest_departure[v]),
             int(data.max_duration[v]),
             int(data.fixed_cost[v]),
+            int(data.duration_cost[v]),
         )
         groups.setdefault(key, []).append(v)
     types = []
     for key, members in groups.items():
-        start, end, capacity, early, late, start_late, max_duration, fixed = key
+        start, end, capacity, early, late, start_late, max_duration, fixed, per_time = key
         extra = {"shift_duration": max_duration} if max_duration < data.horizon else {}
         types.append(
             VehicleType(
@@ -70,6 +71,7 @@ def _vehicle_types(data: IntegerData, dims: list[int]) -> tuple[list, list[list[
                 start_depot=start,
                 end_depot=end,
                 fixed_cost=fixed,
+                unit_duration_cost=per_time,
                 tw_early=early,
                 tw_late=late,
                 start_late=start_late,

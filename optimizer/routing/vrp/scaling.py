@@ -120,6 +120,7 @@ class IntegerData:
     latest_departure: np.ndarray  # (V,) the shift and the start depot's hours both allow it
     max_duration: np.ndarray  # (V,)
     fixed_cost: np.ndarray  # (V,)
+    duration_cost: np.ndarray  # (V,) cost per time unit of route duration (search guidance)
     horizon: int
 
     @property
@@ -204,6 +205,10 @@ def to_integers(problem: RoutingProblem, scaling: Scaling) -> IntegerData:
     vehicle_start = np.array([problem.depot_index[v.start_depot] for v in vehicles], dtype=np.int64)
     vehicle_end = np.array([problem.depot_index[v.end_depot] for v in vehicles], dtype=np.int64)
     fixed_cost = round_scaled(np.array([v.fixed_cost for v in vehicles]), ds)
+    duration_cost = np.array(
+        [max(1, round(v.duration_cost * ds / ts)) if v.duration_cost else 0 for v in vehicles],
+        dtype=np.int64,
+    )
 
     return IntegerData(
         scaling=scaling,
@@ -225,5 +230,6 @@ def to_integers(problem: RoutingProblem, scaling: Scaling) -> IntegerData:
         latest_departure=latest_departure,
         max_duration=max_duration,
         fixed_cost=fixed_cost,
+        duration_cost=duration_cost,
         horizon=horizon,
     )

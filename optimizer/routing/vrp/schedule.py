@@ -3,7 +3,8 @@
 Engines return visit orders; this module turns an order into times for the
 result (and tells whether the order is feasible at all, for warm starts and
 skip reasons). Service starts as early as the windows allow; the departure is
-chosen to minimise lateness cost, then route duration, then to leave early.
+chosen to minimise lateness and duration costs, then route duration (less
+waiting), then to leave early.
 """
 
 from __future__ import annotations
@@ -60,11 +61,14 @@ def time_route(
     stops: Sequence[int],
     *,
     best_departure: bool = True,
+    shortest: bool = False,
 ) -> RouteTiming:
     """Schedule `stops` (indices) on `vehicle`; see the module docstring for the choices made.
 
-    With `best_departure=False` only the earliest departure is tried: enough to
-    decide feasibility unless the vehicle has a duration limit.
+    Later departures are tried only where they can matter for feasibility or
+    cost (a duration limit or cost, soft windows), unless `shortest` asks for
+    the least waiting anyway (for the times reported to users). With
+    `best_departure=False` only the earliest departure is tried.
     """
     spec = problem.vehicles[vehicle]
     start_depot, end_depot = problem.depot(spec.start_depot), problem.depot(spec.end_depot)
@@ -75,8 +79,12 @@ def time_route(
             False, "the shift and the depot hours do not overlap", earliest, earliest, (), 0.0
         )
     candidates = {earliest}
-    limited = math.isfinite(spec.max_duration) or any(problem.stops[s].soft for s in stops)
-    if best_departure and limited and stops:
+    limited = (
+        math.isfinite(spec.max_duration)
+        or spec.duration_cost > 0
+        or any(problem.stops[s].soft for s in stops)
+    )
+    if best_departure and (limited or shortest) and stops:
         candidates |= _departure_candidates(problem, spec.start_depot, stops, earliest, latest)
     best: RouteTiming | None = None
     first_failure: RouteTiming | None = None
@@ -85,13 +93,20 @@ def time_route(
         if not timing.feasible:
             first_failure = first_failure or timing
             continue
-        key = (timing.lateness_cost, timing.duration, timing.departure)
-        if best is None or key < (best.lateness_cost, best.duration, best.departure):
+        if best is None or _preference(timing, spec.duration_cost) < _preference(
+            best, spec.duration_cost
+        ):
             best = timing
     if best is not None:
         return best
     assert first_failure is not None
     return first_failure
+
+
+def _preference(timing: RouteTiming, duration_cost: float) -> tuple[float, float, float]:
+    """Cheapest time-related cost first, then the shortest route, then the earliest start."""
+    cost = timing.lateness_cost + duration_cost * timing.duration
+    return (cost, timing.duration, timing.departure)
 
 
 def _departure_candidates(

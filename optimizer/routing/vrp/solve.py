@@ -66,7 +66,8 @@ def _tasks(
     ortools = EngineTask("ortools", seed, options.ortools, options.max_iterations)
     pyvrp = EngineTask("pyvrp", seed, max_iterations=options.max_iterations)
     if options.engine == "pyvrp":
-        return [pyvrp], ""
+        seeds = range(seed, seed + workers)
+        return [EngineTask("pyvrp", s, max_iterations=options.max_iterations) for s in seeds], ""
     if options.engine == "ortools" or unsupported:
         note = f"OR-Tools only ({unsupported})" if unsupported and options.engine == "auto" else ""
         tasks = [ortools]

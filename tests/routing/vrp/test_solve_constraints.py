@@ -220,3 +220,14 @@ def test_auto_portfolio_matches_the_optimum():
     result = solve(problem, TIME_LIMIT, seed=0, options=SolveOptions(max_iterations=ITERATIONS))
     assert check_result(problem, result).feasible
     assert result.objective == pytest.approx(expected)
+
+
+def test_duration_cost_avoids_long_waits():
+    """Paid by the minute, two short out-and-back routes (18) beat one route that waits (35)."""
+    problem = line_problem(
+        [3, -3],
+        stops=[{"windows": window(0, 10)}, {"windows": window(50, 60)}],
+        vehicles=[{"duration_cost": 0.5}, {"duration_cost": 0.5}],
+    )
+    assert assert_optimal(problem) == pytest.approx(18.0)
+    assert solved(problem, "ortools").vehicles == 2
