@@ -40,7 +40,7 @@ METAHEURISTICS = tuple(
 class OrToolsParams:
     """How OR-Tools searches; `solution_limit` makes a run reproducible (see README)."""
 
-    first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
+    first_solution: str = ""  # "": chosen by problem shape in solve()
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     gls_lambda: float = 0.1
     solution_limit: int | None = None
@@ -49,7 +49,7 @@ class OrToolsParams:
     log_search: bool = False
 
     def __post_init__(self) -> None:
-        if self.first_solution not in FIRST_SOLUTION_STRATEGIES:
+        if self.first_solution and self.first_solution not in FIRST_SOLUTION_STRATEGIES:
             raise ValueError(f"unknown first-solution strategy {self.first_solution!r}")
         if self.metaheuristic not in METAHEURISTICS:
             raise ValueError(f"unknown metaheuristic {self.metaheuristic!r}")
@@ -189,7 +189,8 @@ def solve_with_ortools(
     model = _Model(data, params.allow_unserved)
     search = pywrapcp.DefaultRoutingSearchParameters()
     search.first_solution_strategy = getattr(
-        routing_enums_pb2.FirstSolutionStrategy, params.first_solution
+        routing_enums_pb2.FirstSolutionStrategy,
+        params.first_solution or "PARALLEL_CHEAPEST_INSERTION",
     )
     search.local_search_metaheuristic = getattr(
         routing_enums_pb2.LocalSearchMetaheuristic, params.metaheuristic

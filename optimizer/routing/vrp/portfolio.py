@@ -25,12 +25,23 @@ log = logging.getLogger("optimizer.routing.vrp.portfolio")
 _GRACE_S = 1.0  # how long past its own limit a child may take to hand its answer back
 
 
+TASK_KINDS = ("ortools", "pyvrp", "ortools+pyvrp")
+
+
 @dataclass(frozen=True)
 class EngineTask:
-    engine: str  # "ortools" or "pyvrp"
+    """One process's work. "ortools+pyvrp" runs OR-Tools for `ortools_share` of the time,
+    then PyVRP from OR-Tools' plan: a safety net first, then a second PyVRP trajectory."""
+
+    engine: str
     seed: int
     ortools: OrToolsParams = field(default_factory=OrToolsParams)
     max_iterations: int | None = None
+    ortools_share: float = 0.2
+
+    def __post_init__(self) -> None:
+        if self.engine not in TASK_KINDS:
+            raise ValueError(f"unknown engine task {self.engine!r}")
 
 
 def run_task(
@@ -39,28 +50,52 @@ def run_task(
     time_limit: float,
     initial_routes: Sequence[Sequence[int]] | None,
     coordinates: np.ndarray | None,
-) -> EngineOutcome:
-    if task.engine == "pyvrp":
-        return solve_with_pyvrp(
-            data,
-            time_limit,
-            task.seed,
-            max_iterations=task.max_iterations,
-            initial_routes=initial_routes,
-            coordinates=coordinates,
+) -> list[EngineOutcome]:
+    """The outcome of every engine the task ran, in order; a failing engine gives a note."""
+    started = time.perf_counter()
+    outcomes = []
+    if task.engine in ("ortools", "ortools+pyvrp"):
+        params = task.ortools
+        if task.max_iterations is not None:
+            params = replace(params, solution_limit=task.max_iterations)
+        share = 1.0 if task.engine == "ortools" else task.ortools_share
+        outcomes.append(
+            _guarded(
+                "ortools", solve_with_ortools, data, time_limit * share, params, initial_routes
+            )
         )
-    params = task.ortools
-    if task.max_iterations is not None:
-        params = replace(params, solution_limit=task.max_iterations)
-    return solve_with_ortools(data, time_limit, params, initial_routes)
+        if outcomes[-1].routes is not None:
+            initial_routes = outcomes[-1].routes
+    if task.engine in ("pyvrp", "ortools+pyvrp"):
+        outcomes.append(
+            _guarded(
+                "pyvrp",
+                solve_with_pyvrp,
+                data,
+                time_limit - (time.perf_counter() - started),
+                task.seed,
+                max_iterations=task.max_iterations,
+                initial_routes=initial_routes,
+                coordinates=coordinates,
+            )
+        )
+    return outcomes
+
+
+def _guarded(engine: str, function, *args, **kwargs) -> EngineOutcome:
+    try:
+        return function(*args, **kwargs)
+    except Exception as exc:  # the other engines' plans still count
+        log.exception("%s failed", engine)
+        return EngineOutcome(engine, None, note=f"failed: {exc!r}")
 
 
 def _child(connection, *args) -> None:
     try:
-        outcome = run_task(*args)
+        outcomes = run_task(*args)
     except Exception as exc:  # reported to the parent, which keeps the other engines' plans
-        outcome = EngineOutcome(args[1].engine, None, note=f"failed: {exc!r}")
-    connection.send(outcome)
+        outcomes = [EngineOutcome(args[1].engine, None, note=f"failed: {exc!r}")]
+    connection.send(outcomes)
     connection.close()
 
 
@@ -91,23 +126,23 @@ def run_portfolio(
                 continue
             sender.close()
             children.append((task, process, receiver))
-    outcomes = [run_task(data, tasks[0], time_limit, initial_routes, coordinates)]
+    outcomes = run_task(data, tasks[0], time_limit, initial_routes, coordinates)
     deadline = started + time_limit + _GRACE_S
     for task, process, receiver in children:
         if process is None:
             outcomes.append(EngineOutcome(task.engine, None, note="not started"))
             continue
-        outcome = EngineOutcome(task.engine, None, note="no answer before the deadline")
+        answer = [EngineOutcome(task.engine, None, note="no answer before the deadline")]
         try:
             if receiver.poll(max(0.0, deadline - time.perf_counter())):
-                outcome = receiver.recv()
+                answer = receiver.recv()
         except (EOFError, OSError) as exc:
-            outcome = EngineOutcome(task.engine, None, note=f"process died: {exc!r}")
+            answer = [EngineOutcome(task.engine, None, note=f"process died: {exc!r}")]
         if process.is_alive():
             process.terminate()
         process.join(timeout=1.0)
         receiver.close()
-        outcomes.append(outcome)
+        outcomes.extend(answer)
     for outcome in outcomes:
         log.info(
             "%s: %s in %.2fs (%d iterations) %s",

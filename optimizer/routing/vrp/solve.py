@@ -1,10 +1,12 @@
 """The entry point: validate, scale, run the engines, keep the best plan, explain it.
 
 Engine choice (`engine="auto"`): when PyVRP models the problem exactly (see
-`pyvrp_engine.py`) and two cores are allowed, PyVRP and OR-Tools run side by
-side and the cheaper plan that passes our checks wins; on one core PyVRP runs
-alone for such problems. Everything else goes to OR-Tools, with a second
-OR-Tools configuration on the second core.
+`pyvrp_engine.py`) and two cores are allowed, one process runs PyVRP for the
+whole time while the other runs OR-Tools for a fifth of it (a safety net that
+does not depend on PyVRP) and then PyVRP with another seed from OR-Tools' plan;
+the cheapest plan that passes our floating-point checks wins. On one core PyVRP
+runs alone for such problems. Everything else goes to OR-Tools, with a second
+OR-Tools construction on the second core.
 """
 
 from __future__ import annotations
@@ -29,8 +31,12 @@ from optimizer.routing.vrp.validate import validate
 log = logging.getLogger("optimizer.routing.vrp")
 
 ENGINES = ("auto", "ortools", "pyvrp")
-# The second OR-Tools configuration of the portfolio when PyVRP cannot take the problem.
-_SECOND_ORTOOLS = OrToolsParams(first_solution="PATH_CHEAPEST_ARC")
+# The second OR-Tools configuration when PyVRP cannot take the problem: a different
+# construction gives the two processes different starting points (OR-Tools has no seed).
+_SECOND_CONSTRUCTION = {
+    "SAVINGS": "PARALLEL_CHEAPEST_INSERTION",
+    "LOCAL_CHEAPEST_INSERTION": "PATH_CHEAPEST_ARC",
+}
 
 
 @dataclass(frozen=True)
@@ -63,18 +69,36 @@ def _tasks(
         unsupported = unsupported or "PyVRP is not installed"
     if options.engine == "pyvrp" and unsupported:
         raise InputError(f"PyVRP cannot model this problem: {unsupported}", field="engine")
-    ortools = EngineTask("ortools", seed, options.ortools, options.max_iterations)
-    pyvrp = EngineTask("pyvrp", seed, max_iterations=options.max_iterations)
+    limit = options.max_iterations
+    params = options.ortools
+    if not params.first_solution:
+        params = replace(params, first_solution=default_construction(problem))
     if options.engine == "pyvrp":
         seeds = range(seed, seed + workers)
-        return [EngineTask("pyvrp", s, max_iterations=options.max_iterations) for s in seeds], ""
+        return [EngineTask("pyvrp", s, max_iterations=limit) for s in seeds], ""
     if options.engine == "ortools" or unsupported:
         note = f"OR-Tools only ({unsupported})" if unsupported and options.engine == "auto" else ""
-        tasks = [ortools]
+        tasks = [EngineTask("ortools", seed, params, limit)]
         if workers >= 2:
-            tasks.append(EngineTask("ortools", seed + 1, _SECOND_ORTOOLS, options.max_iterations))
+            other = _SECOND_CONSTRUCTION.get(params.first_solution, "PATH_CHEAPEST_ARC")
+            second = replace(params, first_solution=other)
+            tasks.append(EngineTask("ortools", seed, second, limit))
         return tasks, note
-    return ([ortools, pyvrp] if workers >= 2 else [pyvrp]), ""
+    pyvrp = EngineTask("pyvrp", seed, max_iterations=limit)
+    if workers < 2:
+        return [pyvrp], ""
+    return [pyvrp, EngineTask("ortools+pyvrp", seed + 1, params, limit)], ""
+
+
+def default_construction(problem: RoutingProblem) -> str:
+    """The first-solution strategy that measured best before guided local search.
+
+    Without pairs: SAVINGS (on seven hard Solomon instances at 10 s, mean gap 2.9 %
+    against 3.4 % for parallel cheapest insertion and 3.9 % for path cheapest arc).
+    With pairs SAVINGS is poor; local cheapest insertion was best on three random
+    pickup-and-delivery instances with windows (50 pairs, 5 s).
+    """
+    return "LOCAL_CHEAPEST_INSERTION" if problem.pairs else "SAVINGS"
 
 
 def _warm_plan(

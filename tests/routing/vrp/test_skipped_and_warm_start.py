@@ -140,3 +140,18 @@ def test_warm_start_equal_cost_keeps_the_previous_plan():
     assert check_plan(problem, optimal.as_dict()).cost == pytest.approx(12)
     result = solve(problem, 1.0, warm_start=optimal, options=quick())
     assert result.plan() == optimal
+
+
+def test_a_failing_engine_leaves_the_other_plans(monkeypatch):
+    """If PyVRP crashes (in this process and in the child), OR-Tools' plan is still returned."""
+    from optimizer.routing.vrp import portfolio
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("engine exploded")
+
+    monkeypatch.setattr(portfolio, "solve_with_pyvrp", broken)
+    problem = scattered_problem(12)
+    result = solve(problem, 2.0, options=SolveOptions(max_iterations=100, workers=2))
+    assert check_result(problem, result).feasible
+    assert result.engine == "ortools"
+    assert any("engine exploded" in note for note in result.notes)
