@@ -16,8 +16,8 @@ LABELS = {
     "pyvrp": "PyVRP 0.14.1",
 }
 CORES = {
-    "ours": "2 (PyVRP + OR-Tools processes)",
-    "ours-ortools": "2 (two OR-Tools configurations)",
+    "ours": "2 processes: PyVRP, and OR-Tools then PyVRP",
+    "ours-ortools": "2 processes: two OR-Tools constructions",
     "ortools-defaults": "1",
     "pyvrp": "1",
 }
