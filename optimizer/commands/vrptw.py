@@ -1,4 +1,4 @@
-"""`optimizer vrptw`: solve (or only validate) a Solomon-format VRPTW instance."""
+"""`optimizer vrptw` (a Solomon-format instance) and `optimizer vrp` (a JSON problem)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,12 @@ from optimizer.routing.vrp import (
     RoutingProblem,
     RoutingResult,
     SolveOptions,
+    ValidationReport,
     read_solomon,
     solve,
     validate,
 )
+from optimizer.routing.vrp.serialize import plan_from_dict, problem_from_dict, result_to_dict
 from optimizer.routing.vrp.solve import ENGINES
 from optimizer.status import SolveStatus
 
@@ -67,6 +69,7 @@ def register(commands: argparse._SubParsersAction, generators: argparse._SubPars
         help="a previous --json output; the new plan is never worse than it",
     )
     parser.set_defaults(func=run)
+    register_vrp(commands)
 
 
 def _positive_float(text: str) -> float:
@@ -181,3 +184,58 @@ def _report_validation(args: argparse.Namespace, problem: RoutingProblem) -> int
         for problem_found in report.problems:
             print(f"error: {problem_found}", file=sys.stderr)
     return 0 if report.ok else 2
+
+
+def register_vrp(commands: argparse._SubParsersAction) -> None:
+    """`optimizer vrp PROBLEM.json`: the full model (pairs, soft windows, ...) from a JSON file."""
+    parser = commands.add_parser(
+        "vrp",
+        help="solve a routing problem given as JSON (full model)",
+        description=(
+            "Solve a vehicle routing problem in the JSON format of "
+            "optimizer.routing.vrp.serialize (depots, vehicles, stops, pairs, locations or "
+            "matrix) and print the full result as JSON."
+        ),
+    )
+    parser.add_argument("problem", metavar="PROBLEM", help="problem JSON file")
+    parser.add_argument(
+        "--time-limit", type=_positive_float, required=True, metavar="S", help="seconds"
+    )
+    parser.add_argument("--seed", type=_non_negative_int, default=0, metavar="N")
+    parser.add_argument("--validate", action="store_true", help="only validate, do not solve")
+    parser.add_argument("--engine", choices=ENGINES, default="auto")
+    parser.add_argument("--workers", type=_non_negative_int, default=0, metavar="N")
+    parser.add_argument("--max-iterations", type=_positive_int, default=None, metavar="N")
+    parser.add_argument(
+        "--warm-start", metavar="FILE", help="an earlier result of this command, or a plan"
+    )
+    parser.set_defaults(func=run_vrp)
+
+
+def _read_json(path: str, field: str):
+    try:
+        return json.loads(Path(path).read_text())
+    except ValueError as exc:
+        raise InputError(f"{path} is not valid JSON: {exc}", field=field) from None
+
+
+def run_vrp(args: argparse.Namespace) -> int:
+    problem = problem_from_dict(_read_json(args.problem, "PROBLEM"))
+    if args.validate:
+        report = validate(problem)
+        problems = [
+            {"field": p.field, "message": p.message, "code": p.code} for p in report.problems
+        ]
+        print(json.dumps({"valid": report.ok, "problems": problems, **_unreachable(report)}))
+        return 0 if report.ok else 2
+    warm = plan_from_dict(_read_json(args.warm_start, "--warm-start")) if args.warm_start else None
+    options = SolveOptions(
+        engine=args.engine, workers=args.workers, max_iterations=args.max_iterations
+    )
+    result = solve(problem, args.time_limit, args.seed, warm_start=warm, options=options)
+    print(json.dumps(result_to_dict(result)))
+    return 0 if result.status in (SolveStatus.FEASIBLE, SolveStatus.OPTIMAL) else 1
+
+
+def _unreachable(report: ValidationReport) -> dict:
+    return {"unreachable": dict(report.unreachable)}
