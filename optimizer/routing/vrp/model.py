@@ -11,7 +11,7 @@ done explicitly in `scaling.py`.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import pairwise
@@ -277,11 +277,12 @@ def _structural_problems(problem: RoutingProblem) -> list[Problem]:
         problems.append(Problem("depots", "need at least one depot"))
     if not problem.vehicles:
         problems.append(Problem("vehicles", "need at least one vehicle"))
-    for kind, items in (
+    identified: tuple[tuple[str, Sequence[Depot | Vehicle | Stop]], ...] = (
         ("depots", problem.depots),
         ("vehicles", problem.vehicles),
         ("stops", problem.stops),
-    ):
+    )
+    for kind, items in identified:
         seen: set[str] = set()
         for i, item in enumerate(items):
             if not item.id:
@@ -289,13 +290,17 @@ def _structural_problems(problem: RoutingProblem) -> list[Problem]:
             elif item.id in seen:
                 problems.append(Problem(f"{kind}[{i}].id", f"duplicate id {item.id!r}"))
             seen.add(item.id)
-    for kind, items in (("depots", problem.depots), ("stops", problem.stops)):
-        for i, item in enumerate(items):
-            if not 0 <= item.location < size:
+    located: tuple[tuple[str, Sequence[Depot | Stop]], ...] = (
+        ("depots", problem.depots),
+        ("stops", problem.stops),
+    )
+    for kind, places in located:
+        for i, place in enumerate(places):
+            if not 0 <= place.location < size:
                 problems.append(
                     Problem(
                         f"{kind}[{i}].location",
-                        f"{item.location} is outside the travel matrix (0..{size - 1})",
+                        f"{place.location} is outside the travel matrix (0..{size - 1})",
                     )
                 )
     depot_ids = {d.id for d in problem.depots}

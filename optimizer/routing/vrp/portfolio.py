@@ -12,6 +12,7 @@ import multiprocessing as mp
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -110,10 +111,10 @@ def run_portfolio(
 ) -> list[EngineOutcome]:
     """Outcomes of all tasks, in task order; each task gets `time_limit` seconds."""
     started = time.perf_counter()
-    children = []
+    children: list[tuple[EngineTask, Any, Any]] = []  # task, process, receiving end
     if len(tasks) > 1:
         method = start_method or ("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-        context = mp.get_context(method)
+        context: Any = mp.get_context(method)
         for task in tasks[1:]:
             receiver, sender = context.Pipe(duplex=False)
             args = (data, task, time_limit, initial_routes, coordinates)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -63,7 +64,9 @@ def _vehicle_types(data: IntegerData, dims: list[int]) -> tuple[list, list[list[
     types = []
     for key, members in groups.items():
         start, end, capacity, early, late, start_late, max_duration, fixed, per_time = key
-        extra = {"shift_duration": max_duration} if max_duration < data.horizon else {}
+        extra: dict[str, Any] = {}
+        if max_duration < data.horizon:
+            extra["shift_duration"] = max_duration
         types.append(
             VehicleType(
                 num_available=len(members),
@@ -115,7 +118,8 @@ def build_pyvrp_data(data: IntegerData, coordinates: np.ndarray | None = None):
             )
         )
     types, members = _vehicle_types(data, dims)
-    pyvrp_data = ProblemData(locations, clients, depots, types, [data.distance], [data.travel])
+    matrices: tuple[list[Any], list[Any]] = ([data.distance], [data.travel])
+    pyvrp_data = ProblemData(locations, clients, depots, types, *matrices)
     return pyvrp_data, members
 
 
@@ -138,7 +142,7 @@ def solve_with_pyvrp(
     if initial_routes is not None:
         initial = _initial_solution(pyvrp_data, members, initial_routes, Route, Solution)
     remaining = max(0.05, time_limit - (time.perf_counter() - started))
-    criteria = [MaxRuntime(remaining)]
+    criteria: list[Any] = [MaxRuntime(remaining)]
     if max_iterations is not None:
         criteria.append(MaxIterations(max_iterations))
     result = solve(

@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from optimizer.errors import InputError
 from optimizer.routing.vrp.model import RoutingProblem
@@ -80,17 +81,17 @@ def _smallest_exact_power(values: np.ndarray, finest: int) -> int:
     return finest
 
 
-def ceil_scaled(values: np.ndarray | float, scale: int) -> np.ndarray:
+def ceil_scaled(values: ArrayLike, scale: int) -> np.ndarray:
     """Round up, ignoring float noise below 1e-6 of a unit (so 0.3 * 10 stays 3)."""
     return np.ceil(np.round(np.asarray(values, dtype=np.float64) * scale, 6)).astype(np.int64)
 
 
-def floor_scaled(values: np.ndarray | float, scale: int) -> np.ndarray:
+def floor_scaled(values: ArrayLike, scale: int) -> np.ndarray:
     """Round down, ignoring float noise below 1e-6 of a unit."""
     return np.floor(np.round(np.asarray(values, dtype=np.float64) * scale, 6)).astype(np.int64)
 
 
-def round_scaled(values: np.ndarray | float, scale: int) -> np.ndarray:
+def round_scaled(values: ArrayLike, scale: int) -> np.ndarray:
     return np.round(np.asarray(values, dtype=np.float64) * scale).astype(np.int64)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -28,6 +28,8 @@ from optimizer.routing.vrp.model import (
 )
 from optimizer.routing.vrp.result import Plan, RoutingResult
 
+T = TypeVar("T")
+
 
 class _Reader:
     """Builds values while collecting problems instead of stopping at the first."""
@@ -35,16 +37,19 @@ class _Reader:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
 
-    def build(self, path: str, factory: Callable[[], Any]) -> Any:
+    def build(self, path: str, factory: Callable[[Any], T], raw: Any) -> T:
+        """`factory(raw)`, or None (typed as T: only used when no problem was found) on failure."""
         try:
-            return factory()
+            if not isinstance(raw, Mapping):
+                raise ValueError(f"expected an object, got {raw!r}")
+            return factory(raw)
         except InputError as exc:
             for problem in exc.problems:
                 where = f"{path}.{problem.field}" if problem.field else path
                 self.problems.append(Problem(where, problem.message, problem.code))
         except (TypeError, ValueError, KeyError) as exc:
             self.problems.append(Problem(path, _plain(exc)))
-        return None
+        return None  # type: ignore[return-value]
 
 
 def _plain(exc: Exception) -> str:
@@ -87,61 +92,61 @@ def _list(data: Mapping, key: str, reader: _Reader) -> list:
     return value
 
 
+def _depot(d: Mapping[str, Any]) -> Depot:
+    return Depot(
+        id=str(d["id"]), location=int(d["location"]), hours=_window(d.get("hours", [0, None]))
+    )
+
+
+def _vehicle(v: Mapping[str, Any]) -> Vehicle:
+    return Vehicle(
+        id=str(v["id"]),
+        start_depot=str(v["start_depot"]),
+        end_depot=str(v.get("end_depot") or ""),
+        capacity=_load(v.get("capacity"), unlimited=True),
+        shift=_window(v.get("shift", [0, None])),
+        fixed_cost=_number(v.get("fixed_cost", 0)),
+        duration_cost=_number(v.get("duration_cost", 0)),
+        max_duration=_number(v.get("max_duration"), unlimited=True),
+    )
+
+
+def _stop(s: Mapping[str, Any]) -> Stop:
+    return Stop(
+        id=str(s["id"]),
+        location=int(s["location"]),
+        demand=_load(s.get("demand"), unlimited=False),
+        service_time=_number(s.get("service_time", 0)),
+        windows=tuple(_window(w) for w in s.get("windows", [])),
+        soft=bool(s.get("soft", False)),
+        lateness_penalty=_number(s.get("lateness_penalty", 0)),
+        required=bool(s.get("required", True)),
+        drop_penalty=_number(s.get("drop_penalty", 0)),
+    )
+
+
+def _pair(p: Mapping[str, Any]) -> PickupDelivery:
+    return PickupDelivery(str(p["pickup"]), str(p["delivery"]))
+
+
 def problem_from_dict(data: Mapping[str, Any]) -> RoutingProblem:
     """Read a problem; raises InputError naming every defect."""
-    reader = _Reader()
     if not isinstance(data, Mapping):
         raise InputError("the problem must be a JSON object", field="")
-    travel = reader.build("travel", lambda: _travel(data))
+    reader = _Reader()
+    travel = reader.build("travel", _travel, data)
     depots = [
-        reader.build(
-            f"depots[{i}]",
-            lambda d=d: Depot(
-                id=str(d["id"]),
-                location=int(d["location"]),
-                hours=_window(d.get("hours", [0, None])),
-            ),
-        )
-        for i, d in enumerate(_list(data, "depots", reader))
+        reader.build(f"depots[{i}]", _depot, d) for i, d in enumerate(_list(data, "depots", reader))
     ]
     vehicles = [
-        reader.build(
-            f"vehicles[{i}]",
-            lambda v=v: Vehicle(
-                id=str(v["id"]),
-                start_depot=str(v["start_depot"]),
-                end_depot=str(v.get("end_depot") or ""),
-                capacity=_load(v.get("capacity"), unlimited=True),
-                shift=_window(v.get("shift", [0, None])),
-                fixed_cost=_number(v.get("fixed_cost", 0)),
-                duration_cost=_number(v.get("duration_cost", 0)),
-                max_duration=_number(v.get("max_duration"), unlimited=True),
-            ),
-        )
+        reader.build(f"vehicles[{i}]", _vehicle, v)
         for i, v in enumerate(_list(data, "vehicles", reader))
     ]
     stops = [
-        reader.build(
-            f"stops[{i}]",
-            lambda s=s: Stop(
-                id=str(s["id"]),
-                location=int(s["location"]),
-                demand=_load(s.get("demand"), unlimited=False),
-                service_time=_number(s.get("service_time", 0)),
-                windows=tuple(_window(w) for w in s.get("windows", [])),
-                soft=bool(s.get("soft", False)),
-                lateness_penalty=_number(s.get("lateness_penalty", 0)),
-                required=bool(s.get("required", True)),
-                drop_penalty=_number(s.get("drop_penalty", 0)),
-            ),
-        )
-        for i, s in enumerate(_list(data, "stops", reader))
+        reader.build(f"stops[{i}]", _stop, s) for i, s in enumerate(_list(data, "stops", reader))
     ]
     pairs = [
-        reader.build(
-            f"pairs[{i}]", lambda p=p: PickupDelivery(str(p["pickup"]), str(p["delivery"]))
-        )
-        for i, p in enumerate(_list(data, "pairs", reader))
+        reader.build(f"pairs[{i}]", _pair, p) for i, p in enumerate(_list(data, "pairs", reader))
     ]
     if reader.problems:
         raise InputError(reader.problems)

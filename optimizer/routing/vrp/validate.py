@@ -56,15 +56,15 @@ def validate(problem: RoutingProblem) -> ValidationReport:
     for index, pair in enumerate(problem.pairs):
         if pair.pickup not in servable or pair.delivery not in servable:
             continue
-        message = _pair_reason(problem, classes, pair.pickup, pair.delivery)
-        if message is None:
+        pair_message = _pair_reason(problem, classes, pair.pickup, pair.delivery)
+        if pair_message is None:
             continue
         if problem.stop(pair.pickup).required:
             problems.append(
-                Problem(f"pairs[{index}] ({pair.pickup}->{pair.delivery})", message, "pair")
+                Problem(f"pairs[{index}] ({pair.pickup}->{pair.delivery})", pair_message, "pair")
             )
         else:
-            unreachable[pair.pickup] = unreachable[pair.delivery] = message
+            unreachable[pair.pickup] = unreachable[pair.delivery] = pair_message
     fleet = _fleet_problem(problem, servable)
     if fleet is not None:
         problems.append(fleet)
