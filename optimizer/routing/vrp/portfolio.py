@@ -139,9 +139,10 @@ def run_portfolio(
                 answer = receiver.recv()
         except (EOFError, OSError) as exc:
             answer = [EngineOutcome(task.engine, None, note=f"process died: {exc!r}")]
+        process.join(timeout=0.05)  # it exits right after answering; do not wait on its teardown
         if process.is_alive():
             process.terminate()
-        process.join(timeout=1.0)
+            process.join(timeout=0.1)
         receiver.close()
         outcomes.extend(answer)
     for outcome in outcomes:

@@ -156,7 +156,7 @@ def solve(
             initial_routes = [list(r) for r in warm.routes]
 
     # Kept back for scoring, repair and timing the winner: grows with the number of stops.
-    reserve = min(0.02 * time_limit, 0.2) + 0.0002 * len(problem.stops)
+    reserve = 0.03 + min(0.02 * time_limit, 0.2) + 0.0002 * len(problem.stops)
     engine_time = max(0.05, time_limit - (time.perf_counter() - started) - reserve)
     outcomes = run_portfolio(
         data,

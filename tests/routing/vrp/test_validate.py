@@ -134,3 +134,17 @@ def test_mixed_fleet_reasons_are_listed_per_vehicle_class():
     (found,) = validate(problem).problems
     assert found.code == "no_vehicle"
     assert "v1:" in found.message and "v2:" in found.message
+
+
+def test_forcing_pyvrp_on_a_shape_it_cannot_model_is_refused():
+    """PyVRP has no soft windows: asking for it names the engine option and the reason."""
+    from optimizer.errors import InputError
+    from optimizer.routing.vrp import SolveOptions
+
+    problem = line_problem(
+        [3], stops=[{"windows": window(0, 5), "soft": True, "lateness_penalty": 1}]
+    )
+    with pytest.raises(InputError) as raised:
+        solve(problem, 1.0, options=SolveOptions(engine="pyvrp"))
+    assert raised.value.field == "engine"
+    assert "soft time window" in str(raised.value)
