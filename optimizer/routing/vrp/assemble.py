@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 
 from optimizer.routing.vrp.feasibility import RouteCheck, check_route
-from optimizer.routing.vrp.model import RoutingProblem
+from optimizer.routing.vrp.model import RoutingProblem, Vehicle
 from optimizer.routing.vrp.result import Route, RoutingResult, Skipped, SkipReason, Visit
 from optimizer.routing.vrp.scaling import Scaling
 from optimizer.routing.vrp.schedule import time_route
 from optimizer.status import SolveStatus
 
 log = logging.getLogger("optimizer.routing.vrp")
-
-# Route positions tried when explaining skipped stops or repairing a plan, summed over stops.
-_INSERTION_BUDGET = 200_000
 
 
 @dataclass(frozen=True)
@@ -82,21 +80,56 @@ def score_plan(
     return ScoredPlan(tuple(tuple(r) for r in routes), tuple(checks), unserved, cost, source)
 
 
+class _OutOfTime(Exception):
+    pass
+
+
 def _cheapest_insertion(
-    problem: RoutingProblem, plan: ScoredPlan, stops: Sequence[int], budget: list[int]
+    problem: RoutingProblem, plan: ScoredPlan, stops: Sequence[int], deadline: float
 ) -> tuple[float, int, list[int]] | None:
     """Cheapest feasible way to add `stops` (one stop, or a pickup then its delivery).
 
-    Returns (added cost, vehicle, new route) or None. `budget` is decremented per try.
+    Returns (added cost, vehicle, new route) or None; raises _OutOfTime past `deadline`.
+    Only one unused vehicle of each kind is tried, and a route whose load leaves no
+    room is skipped without trying its positions.
     """
     best: tuple[float, int, list[int]] | None = None
+    tried_empty: set[Vehicle] = set()
+    extra = problem.stops[stops[0]].demand
     for vehicle, route in enumerate(plan.routes):
-        if budget[0] <= 0:
-            break
+        spec = problem.vehicles[vehicle]
+        if not route:
+            kind = replace(spec, id="")
+            if kind in tried_empty:
+                continue
+            tried_empty.add(kind)
         check = plan.checks[vehicle]
+        if (
+            check is not None
+            and not problem.pairs
+            and not (check.peak + extra).fits_in(spec.capacity)
+        ):
+            continue
+        if time.perf_counter() > deadline:
+            raise _OutOfTime
         old = route_cost(problem, vehicle, route, check) if check else 0.0
+        quick = _quick_positions(problem, vehicle, list(route), stops)
+        if quick is not None:
+            # Windows-only case: exact O(1) checks per position, then one full check.
+            for added_distance, candidate in quick:
+                fixed = spec.fixed_cost if not route else 0.0
+                if best is not None and added_distance + fixed >= best[0] - 1e-9:
+                    break
+                new_check = check_route(problem, vehicle, candidate)
+                if not new_check.issue:
+                    best = (
+                        route_cost(problem, vehicle, candidate, new_check) - old,
+                        vehicle,
+                        candidate,
+                    )
+                    break
+            continue
         for candidate in _insertions(list(route), stops):
-            budget[0] -= len(candidate)
             new_check = check_route(problem, vehicle, candidate)
             if new_check.issue:
                 continue
@@ -104,6 +137,53 @@ def _cheapest_insertion(
             if best is None or added < best[0] - 1e-9:
                 best = (added, vehicle, candidate)
     return best
+
+
+def _quick_positions(
+    problem: RoutingProblem, vehicle: int, route: list[int], stops: Sequence[int]
+) -> list[tuple[float, list[int]]] | None:
+    """Feasible single-stop insertions by added distance, checked in O(1) each.
+
+    Only for the common shape where time is the sole concern: hard windows (one
+    each, or none), no duration limit or cost, no pairs. None otherwise.
+    """
+    spec = problem.vehicles[vehicle]
+    if len(stops) != 1 or problem.pairs or spec.duration_cost or math.isfinite(spec.max_duration):
+        return None
+    visits = [problem.stops[i] for i in route]
+    new = problem.stops[stops[0]]
+    if any(s.soft or len(s.windows) > 1 for s in [*visits, new]):
+        return None
+    duration, distance = problem.travel.duration, problem.travel.distance
+    start_depot, end_depot = problem.depot(spec.start_depot), problem.depot(spec.end_depot)
+    places = [start_depot.location, *[s.location for s in visits], end_depot.location]
+    opens = [0.0, *[s.earliest for s in visits], 0.0]
+    closes = [math.inf, *[s.latest for s in visits], min(spec.shift.close, end_depot.hours.close)]
+    services = [0.0, *[s.service_time for s in visits], 0.0]
+    leave = [max(spec.shift.open, start_depot.hours.open)]  # earliest departure from each place
+    for k in range(1, len(places) - 1):
+        start = max(leave[-1] + duration[places[k - 1], places[k]], opens[k])
+        leave.append(start + services[k])
+    latest = [0.0] * len(places)  # latest start at each place keeping the rest feasible
+    latest[-1] = closes[-1]
+    for k in range(len(places) - 2, 0, -1):
+        latest[k] = min(closes[k], latest[k + 1] - duration[places[k], places[k + 1]] - services[k])
+    found = []
+    for k in range(len(places) - 1):  # insert between place k and place k + 1
+        start = max(leave[k] + duration[places[k], new.location], new.earliest)
+        if start > new.latest + 1e-9:
+            continue
+        reach_next = start + new.service_time + duration[new.location, places[k + 1]]
+        if max(reach_next, opens[k + 1]) > latest[k + 1] + 1e-9:
+            continue
+        added = (
+            distance[places[k], new.location]
+            + distance[new.location, places[k + 1]]
+            - distance[places[k], places[k + 1]]
+        )
+        found.append((float(added), [*route[:k], stops[0], *route[k:]]))
+    found.sort(key=lambda item: item[0])
+    return found
 
 
 def _insertions(route: list[int], stops: Sequence[int]):
@@ -135,7 +215,7 @@ def _units(problem: RoutingProblem, missing: Sequence[int]) -> list[list[int]]:
     return units
 
 
-def repair(problem: RoutingProblem, plan: ScoredPlan) -> ScoredPlan:
+def repair(problem: RoutingProblem, plan: ScoredPlan, deadline: float) -> ScoredPlan:
     """Insert left-out stops where that pays: every required one, optional ones below their penalty.
 
     The result is never worse than `plan`; it fixes what a search stopped by its
@@ -145,12 +225,14 @@ def repair(problem: RoutingProblem, plan: ScoredPlan) -> ScoredPlan:
     missing = [i for i in range(len(problem.stops)) if i not in served]
     if not missing:
         return plan
-    budget = [_INSERTION_BUDGET]
     routes = [list(r) for r in plan.routes]
     current = plan
     order = sorted(_units(problem, missing), key=lambda u: not problem.stops[u[0]].required)
     for unit in order:
-        found = _cheapest_insertion(problem, current, unit, budget)
+        try:
+            found = _cheapest_insertion(problem, current, unit, deadline)
+        except _OutOfTime:
+            break
         if found is None:
             continue
         added, vehicle, new_route = found
@@ -166,32 +248,33 @@ def repair(problem: RoutingProblem, plan: ScoredPlan) -> ScoredPlan:
 
 
 def explain_skipped(
-    problem: RoutingProblem, plan: ScoredPlan, unreachable: Mapping[str, str]
+    problem: RoutingProblem, plan: ScoredPlan, unreachable: Mapping[str, str], deadline: float
 ) -> tuple[Skipped, ...]:
+    """Why each optional stop is out. Past `deadline` the rest get a reason without analysis."""
     served = {s for r in plan.routes for s in r}
     skipped: list[Skipped] = []
-    budget = [_INSERTION_BUDGET]
     missing = [i for i, s in enumerate(problem.stops) if i not in served and not s.required]
     for unit in _units(problem, missing):
         ids = [problem.stops[i].id for i in unit]
         if ids[0] in unreachable:
             reason, message = SkipReason.UNREACHABLE, unreachable[ids[0]]
         else:
-            reason, message = _why_left_out(problem, plan, unit, budget)
+            reason, message = _why_left_out(problem, plan, unit, deadline)
         skipped.extend(Skipped(stop_id, reason, message) for stop_id in ids)
     return tuple(skipped)
 
 
 def _why_left_out(
-    problem: RoutingProblem, plan: ScoredPlan, unit: list[int], budget: list[int]
+    problem: RoutingProblem, plan: ScoredPlan, unit: list[int], deadline: float
 ) -> tuple[SkipReason, str]:
     penalty = sum(problem.stops[i].drop_penalty for i in unit)
-    if budget[0] <= 0:
+    try:
+        found = _cheapest_insertion(problem, plan, unit, deadline)
+    except _OutOfTime:
         return (
             SkipReason.NOT_WORTH_SERVING,
-            f"left out by the search at drop penalty {penalty:g} (plan too large to analyse)",
+            f"left out by the search at drop penalty {penalty:g} (not analysed: time limit)",
         )
-    found = _cheapest_insertion(problem, plan, unit, budget)
     if found is None:
         return (
             SkipReason.NO_ROOM,
@@ -211,6 +294,7 @@ def build_result(
     solve_time_s: float,
     seed: int,
     scaling: Scaling,
+    deadline: float,
     notes: Sequence[str] = (),
 ) -> RoutingResult:
     distance = problem.travel.distance
@@ -246,7 +330,7 @@ def build_result(
         status=SolveStatus.TIMEOUT if unserved else SolveStatus.FEASIBLE,
         objective=plan.cost,
         routes=tuple(routes),
-        skipped=explain_skipped(problem, plan, unreachable),
+        skipped=explain_skipped(problem, plan, unreachable, deadline),
         unserved=unserved,
         solve_time_s=solve_time_s,
         engine=plan.source,

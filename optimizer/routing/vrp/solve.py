@@ -17,6 +17,8 @@ import os
 import time
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+
 from optimizer.errors import InfeasibleError, InputError
 from optimizer.routing.vrp.assemble import ScoredPlan, build_result, repair, score_plan
 from optimizer.routing.vrp.feasibility import check_route, plan_to_indices
@@ -155,8 +157,10 @@ def solve(
             candidates.append(warm)
             initial_routes = [list(r) for r in warm.routes]
 
-    # Kept back for scoring, repair and timing the winner: grows with the number of stops.
+    # Kept back for scoring, repair, timing and explaining skipped stops.
+    optional = sum(1 for stop in problem.stops if not stop.required)
     reserve = 0.03 + min(0.02 * time_limit, 0.2) + 0.0002 * len(problem.stops)
+    reserve += min(0.1 * time_limit, 0.0005 * optional)
     engine_time = max(0.05, time_limit - (time.perf_counter() - started) - reserve)
     outcomes = run_portfolio(
         data,
@@ -180,7 +184,8 @@ def solve(
         assert empty is not None
         candidates.append(empty)
     best = min(candidates, key=lambda plan: plan.key)  # first wins ties: the warm start
-    best = repair(problem, best)
+    deadline = started + time_limit - 0.02
+    best = repair(problem, best, deadline)
     result = build_result(
         problem,
         best,
@@ -188,12 +193,13 @@ def solve(
         solve_time_s=0.0,
         seed=seed,
         scaling=scaling,
+        deadline=deadline,
         notes=notes,
     )
     return replace(result, solve_time_s=time.perf_counter() - started)
 
 
-def _node_coordinates(problem: RoutingProblem):
+def _node_coordinates(problem: RoutingProblem) -> np.ndarray | None:
     if problem.coordinates is None:
         return None
     locations = [d.location for d in problem.depots] + [s.location for s in problem.stops]
