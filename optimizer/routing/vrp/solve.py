@@ -20,10 +20,12 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from optimizer.errors import InfeasibleError, InputError
-from optimizer.routing.vrp.assemble import ScoredPlan, build_result, repair, score_plan
+from optimizer.routing.vrp.assemble import build_result
 from optimizer.routing.vrp.feasibility import check_route, plan_to_indices
+from optimizer.routing.vrp.insertion import repair
 from optimizer.routing.vrp.model import RoutingProblem
 from optimizer.routing.vrp.ortools_engine import OrToolsParams
+from optimizer.routing.vrp.plans import ScoredPlan, score_plan
 from optimizer.routing.vrp.portfolio import EngineTask, run_portfolio
 from optimizer.routing.vrp.pyvrp_engine import pyvrp_available, pyvrp_unsupported
 from optimizer.routing.vrp.result import Plan, RoutingResult
