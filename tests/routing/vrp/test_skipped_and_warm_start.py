@@ -155,3 +155,12 @@ def test_a_failing_engine_leaves_the_other_plans(monkeypatch):
     assert check_result(problem, result).feasible
     assert result.engine == "ortools"
     assert any("engine exploded" in note for note in result.notes)
+
+
+def test_portfolio_works_with_spawned_processes():
+    """Where fork is unsafe (threaded servers), the second engine can run in a spawned process."""
+    problem = scattered_problem(12)
+    options = SolveOptions(max_iterations=100, workers=2, start_method="spawn")
+    result = solve(problem, 10.0, options=options)
+    assert check_result(problem, result).feasible
+    assert not [note for note in result.notes if "failed" in note or "no answer" in note]
