@@ -19,6 +19,7 @@ from itertools import pairwise
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from optimizer.errors import InputError
 from optimizer.routing.vrp.engine_result import EngineOutcome
 from optimizer.routing.vrp.scaling import UNLIMITED_INT, IntegerData
 
@@ -50,11 +51,11 @@ class OrToolsParams:
 
     def __post_init__(self) -> None:
         if self.first_solution and self.first_solution not in FIRST_SOLUTION_STRATEGIES:
-            raise ValueError(f"unknown first-solution strategy {self.first_solution!r}")
+            raise InputError(f"unknown strategy {self.first_solution!r}", field="first_solution")
         if self.metaheuristic not in METAHEURISTICS:
-            raise ValueError(f"unknown metaheuristic {self.metaheuristic!r}")
+            raise InputError(f"unknown metaheuristic {self.metaheuristic!r}", field="metaheuristic")
         if self.solution_limit is not None and self.solution_limit < 1:
-            raise ValueError("solution_limit must be >= 1")
+            raise InputError("must be >= 1", field="solution_limit")
 
 
 class _Model:
