@@ -11,7 +11,9 @@ capacity-matching model of Zhang et al. (2025, arXiv 2510.03472).
 
 from __future__ import annotations
 
+import dataclasses
 import gc
+import math
 import os
 
 import pytest
@@ -31,8 +33,10 @@ from optimizer.sorting import (
     simulate_shift,
     stream_scans,
 )
+from optimizer.sorting.assigner import DEFAULT_MAX_TRACKED
 
 TIME_LIMIT_S = 10.0
+LATENCY_TARGET_US = 10.0  # p99 per decision, in process
 WORKERS = 2
 SEED = 1
 COMMAND = "make bench-sorting  (BENCH_MODE=full python -m pytest -q benchmarks/bench_sorting.py)"
@@ -113,6 +117,36 @@ def test_assignment_latency(benchmark, mode, results):
         "gc": gc.isenabled(),
     }
     assert p99 < (20.0 if mode == "full" else 50.0)
+
+
+def run_past_the_cap(c: GeneratedCase, plan: SortPlan, cap: int, passes: int) -> list[int]:
+    """Latencies of `passes` x the scan stream (fresh parcel ids each pass) with `cap` records."""
+    assigner = Assigner(c.layout, plan, max_tracked_parcels=cap)
+    latencies: list[int] = []
+    for k in range(passes):
+        renamed = [dataclasses.replace(s, parcel_id=f"{s.parcel_id}-{k}") for s in c.parcels]
+        latencies += stream_scans(assigner, renamed, timed=True).latencies_ns
+    return latencies
+
+
+def test_assignment_latency_past_the_tracking_cap(benchmark, mode, results):
+    """Decisions after the idempotency records reached their cap (oldest evicted each time)."""
+    c = case(300, 600)
+    plan = optimized(300, 600).plan
+    # full: the default cap of a million parcels, run to 1.3 million decisions
+    cap = DEFAULT_MAX_TRACKED if mode == "full" else 20_000
+    passes = math.ceil(1.3 * cap / len(c.parcels))
+    latencies = benchmark.pedantic(
+        run_past_the_cap, args=(c, plan, cap, passes), rounds=1, iterations=1
+    )
+    tail = sorted(latencies[cap:])  # every one of these evicted the oldest record
+    results["eviction"] = {
+        "cap": cap,
+        "decisions": len(latencies),
+        "p50_us": tail[len(tail) // 2] / 1000,
+        "p99_us": tail[int(0.99 * len(tail))] / 1000,
+    }
+    assert results["eviction"]["p99_us"] < LATENCY_TARGET_US * (1 if mode == "full" else 2)
 
 
 def shifts(c: GeneratedCase, plans: dict[str, SortPlan]) -> dict[str, ShiftReport]:

@@ -11,6 +11,7 @@ Not thread-safe: call it from one thread (an API event loop) or behind one lock 
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -117,6 +118,8 @@ class Assigner:
         *,
         max_tracked_parcels: int = DEFAULT_MAX_TRACKED,
     ):
+        if not (isinstance(max_tracked_parcels, int) and max_tracked_parcels >= 1):
+            raise InputError("must be an integer >= 1", field="max_tracked_parcels")
         self.layout = layout
         self._tables = PlanTables(plan, layout)
         chutes = layout.chutes
@@ -134,6 +137,9 @@ class Assigner:
         self._container = [1] * n
         self._contents: list[list[tuple[str, float, str | None]]] = [[] for _ in range(n)]
         self._records: dict[str, tuple[int, int, Decision, int]] = {}
+        # Parcel ids in the order they were first recorded: evicting the oldest is O(1)
+        # (taking the first key of a dict with many deleted entries in front is not).
+        self._record_order: deque[str] = deque()
         self._max_tracked = max_tracked_parcels
         self.newly_full: list[int] = []  # chute indices that became full since last drained
         self.parcels_seen = 0
@@ -269,8 +275,10 @@ class Assigner:
         else:
             decision = Decision(parcel_id, None, reason)
             self._records[parcel_id] = (scan, -1, decision, 0)
-        if record is None and len(self._records) > self._max_tracked:
-            del self._records[next(iter(self._records))]
+        if record is None:
+            self._record_order.append(parcel_id)
+            if len(self._records) > self._max_tracked:
+                del self._records[self._record_order.popleft()]
         self.decisions += 1
         self.reason_counts[reason] += 1
         return decision
@@ -459,7 +467,11 @@ class Assigner:
                 if chute is None:
                     raise InputError(f"unknown chute {chute_id!r}", field=f"snapshot.parcels.{pid}")
                 decision = Decision(pid, chute_id, _REASONS[reason])
+                if pid not in assigner._records:
+                    assigner._record_order.append(pid)
                 assigner._records[pid] = (int(scan), chute, decision, int(container))
+            while len(assigner._records) > assigner._max_tracked:  # a smaller cap than before
+                del assigner._records[assigner._record_order.popleft()]
             counters = data["counters"]
             assigner.parcels_seen = int(counters["parcels_seen"])
             assigner.decisions = int(counters["decisions"])

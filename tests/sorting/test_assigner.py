@@ -231,6 +231,41 @@ def test_tracked_parcels_are_bounded():
     assert set(a.snapshot()["parcels"]) == {f"P{i}" for i in range(3, 8)}
 
 
+def test_running_far_past_the_tracking_cap_keeps_exactly_the_newest_parcels():
+    """Ten times the cap of parcels: the newest `cap` are remembered, the older ones forgotten."""
+    cap = 50
+    a = Assigner(LAYOUT, simple_plan(LAYOUT, {"A": ["D0", "D1"]}), max_tracked_parcels=cap)
+    for i in range(10 * cap):
+        send(a, f"P{i}", weight=1.0)
+        if a.newly_full:
+            for chute in ("D0", "D1"):
+                a.chute_event(chute, "container_closed")
+            a.newly_full.clear()
+    remembered = a.snapshot()["parcels"]
+    assert list(remembered) == [f"P{i}" for i in range(9 * cap, 10 * cap)]
+    decisions = a.decisions
+    newest = f"P{10 * cap - 1}"
+    assert send(a, newest, weight=1.0, scan=1).chute_id == remembered[newest][1]
+    assert a.decisions == decisions  # a re-sent request: answered from the record
+    send(a, "P0", weight=1.0, scan=1)  # forgotten long ago: a new parcel again
+    assert (a.decisions, a.parcels_seen) == (decisions + 1, 10 * cap + 1)
+    assert "P0" in a.snapshot()["parcels"] and f"P{9 * cap}" not in a.snapshot()["parcels"]
+
+
+def test_restore_with_a_smaller_cap_keeps_the_newest_records():
+    """Restoring a snapshot into an assigner with a smaller cap keeps only the newest parcels."""
+    a = make_assigner()
+    for i in range(6):
+        send(a, f"P{i}", "C" if i % 2 else "B", weight=1.0)
+        a.chute_event("D2", "container_closed")
+        a.chute_event("D3", "container_closed")
+    restored = Assigner.restore(LAYOUT, a.snapshot(), max_tracked_parcels=2)
+    assert list(restored.snapshot()["parcels"]) == ["P4", "P5"]
+    with pytest.raises(InputError) as exc:
+        Assigner(LAYOUT, a.plan, max_tracked_parcels=0)
+    assert exc.value.field == "max_tracked_parcels"
+
+
 def test_snapshot_without_parcel_records_keeps_containers():
     """A light snapshot drops idempotency records but keeps every container's contents."""
     a = make_assigner()
