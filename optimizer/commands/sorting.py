@@ -11,7 +11,6 @@ from typing import Any
 from optimizer.errors import InputError, OptimizerError, Problem
 from optimizer.sorting import (
     Assigner,
-    ChuteEvent,
     PlanWeights,
     capacity_matching_plan,
     check_plan,
@@ -30,6 +29,7 @@ from optimizer.sorting import (
     write_case,
     write_json,
 )
+from optimizer.sorting.assigner import parse_chute_event
 from optimizer.sorting.stream import swap_full_containers
 
 METHODS = ("optimizer", "naive", "capacity-matching")
@@ -124,6 +124,12 @@ def _positive(value: float, flag: str) -> None:
         raise InputError("must be > 0", field=flag)
 
 
+def _output_file(path: Path | None, flag: str) -> None:
+    """Refuse a directory as an output file before any work is done."""
+    if path is not None and path.is_dir():
+        raise InputError(f"{path} is a directory, not a file", field=flag)
+
+
 def _generate(args: argparse.Namespace) -> int:
     _positive(args.rate, "--rate")
     _positive(args.hours, "--hours")
@@ -140,6 +146,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _sort_plan(args: argparse.Namespace) -> int:
     _positive(args.time_limit, "--time-limit")
+    _output_file(args.out, "--out")
     if args.workers < 1:
         raise InputError("must be >= 1", field="--workers")
     if args.move_penalty < 0:
@@ -213,6 +220,7 @@ def _simulate(args: argparse.Namespace) -> int:
         _positive(args.rate, "--rate")
     if args.parcels is None and args.forecast is None:
         raise InputError("give --parcels (scans to replay) or --forecast", field="--parcels")
+    _output_file(args.out, "--out")
     layout = load_layout(args.layout)
     plan = load_plan(args.plan)
     parcels = read_scans(args.parcels) if args.parcels else None
@@ -234,11 +242,10 @@ def _simulate(args: argparse.Namespace) -> int:
 
 def _event_problems(item: dict[str, Any], where: str, assigner: Assigner) -> list[Problem]:
     problems = []
-    if item.get("event") not in {e.value for e in ChuteEvent}:
-        allowed = ", ".join(e.value for e in ChuteEvent)
-        problems.append(
-            Problem(f"{where}.event", f"unknown event {item.get('event')!r} ({allowed})")
-        )
+    try:
+        parse_chute_event(item.get("event"), f"{where}.event")
+    except InputError as exc:
+        problems += exc.problems
     chute_id = item.get("chute_id")
     if not isinstance(chute_id, str) or assigner.layout.chute_index(chute_id) is None:
         problems.append(Problem(f"{where}.chute_id", f"no chute {chute_id!r} in the layout"))
@@ -246,6 +253,8 @@ def _event_problems(item: dict[str, Any], where: str, assigner: Assigner) -> lis
 
 
 def _assign(args: argparse.Namespace) -> int:
+    _output_file(args.out, "--out")
+    _output_file(args.manifests, "--manifests")
     layout = load_layout(args.layout)
     assigner = Assigner(layout, load_plan(args.plan))
     name = args.parcels.name

@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from optimizer.errors import InputError
-from optimizer.sorting.categories import CATEGORY_VALUES, Category
+from optimizer.sorting.categories import Category, parse_category
 from optimizer.sorting.decision import Decision, Reason
 from optimizer.sorting.jsonio import plan_from_dict, plan_to_dict
 from optimizer.sorting.layout import Chute, SorterLayout
@@ -47,6 +47,19 @@ class ChuteEvent(StrEnum):
     EMPTIED = "emptied"  # same as container_closed
     DISABLED = "disabled"  # chute out of service
     ENABLED = "enabled"  # back in service
+
+
+_EVENTS = {e.value: e for e in ChuteEvent}
+EVENT_VALUES = ", ".join(_EVENTS)
+
+
+def parse_chute_event(value: object, field: str = "event") -> ChuteEvent:
+    """The chute event named by `value`; anything else is an input error naming `field`."""
+    if isinstance(value, str):
+        found = _EVENTS.get(value)
+        if found is not None:
+            return found
+    raise InputError(f"unknown event {value!r} (expected one of {EVENT_VALUES})", field=field)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,12 +188,12 @@ class Assigner:
         Expects validated numbers (see `assign_scan` for a `ParcelScan`); an unknown category
         is refused with an InputError.
         """
-        if category not in _CATEGORY:
-            raise InputError(
-                f"unknown category {category!r} (expected one of {CATEGORY_VALUES})",
-                field="category",
-                code="unknown_category",
-            )
+        try:
+            known = category in _CATEGORY
+        except TypeError:  # unhashable: certainly not a category name
+            known = False
+        if not known:
+            parse_category(category)  # raises the InputError
         record = self._records.get(parcel_id)
         if record is not None:
             previous = record[2]
@@ -331,20 +344,18 @@ class Assigner:
 
     # ------------------------------------------------------------ chute events
 
-    def chute_event(self, chute_id: str, event: ChuteEvent | str) -> Manifest | None:
-        """Apply a chute event; closing a container returns its manifest."""
-        i = self.layout.chute_index(chute_id)
+    def _chute(self, chute_id: object) -> int:
+        i = self.layout.chute_index(chute_id) if isinstance(chute_id, str) else None
         if i is None:
             raise InputError(
                 f"no chute {chute_id!r} in layout {self.layout.sorter_id}", field="chute_id"
             )
-        try:
-            kind = ChuteEvent(event)
-        except ValueError:
-            allowed = ", ".join(e.value for e in ChuteEvent)
-            raise InputError(
-                f"unknown event {event!r} (expected one of {allowed})", field="event"
-            ) from None
+        return i
+
+    def chute_event(self, chute_id: str, event: ChuteEvent | str) -> Manifest | None:
+        """Apply a chute event; closing a container returns its manifest."""
+        i = self._chute(chute_id)
+        kind = parse_chute_event(event)
         manifest = None
         if kind == ChuteEvent.FULL:
             self._state[i] = FULL
@@ -384,11 +395,7 @@ class Assigner:
     # ------------------------------------------------------------ inspection and persistence
 
     def chute_status(self, chute_id: str) -> dict[str, Any]:
-        i = self.layout.chute_index(chute_id)
-        if i is None:
-            raise InputError(
-                f"no chute {chute_id!r} in layout {self.layout.sorter_id}", field="chute_id"
-            )
+        i = self._chute(chute_id)
         return {
             "chute_id": chute_id,
             "state": _STATE_NAMES[self._state[i]],

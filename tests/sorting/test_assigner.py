@@ -89,6 +89,23 @@ def test_unknown_category_is_an_input_error():
     assert a.parcels_seen == 0
 
 
+def test_unhashable_category_chute_or_event_is_an_input_error():
+    """Lists where names are expected (as decoded JSON may bring) are input errors."""
+    a = make_assigner()
+    with pytest.raises(InputError) as exc:
+        send(a, "P", category=["general"])
+    assert exc.value.field == "category"
+    with pytest.raises(InputError) as exc:
+        a.chute_event(["D0"], "full")
+    assert exc.value.field == "chute_id"
+    with pytest.raises(InputError) as exc:
+        a.chute_event("D0", ["full"])
+    assert exc.value.field == "event"
+    with pytest.raises(InputError):
+        a.chute_status({"id": "D0"})
+    assert a.decisions == 0
+
+
 def test_resent_request_is_answered_identically_and_counted_once():
     """A controller re-sending the same scan gets the same answer; nothing is counted twice."""
     a = make_assigner()

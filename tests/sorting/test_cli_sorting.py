@@ -433,3 +433,129 @@ def test_plan_for_another_sorter_is_refused(case_dir, plan_file, tmp_path, capsy
         capsys,
     )
     assert code == 2 and "plan.sorter_id" in err
+
+
+SCAN = {
+    "parcel_id": "P1",
+    "destination": "X",
+    "weight_g": 1,
+    "length_mm": 1,
+    "width_mm": 1,
+    "height_mm": 1,
+    "category": "general",
+}
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (json.dumps(SCAN | {"category": ["general"]}).encode(), "p.jsonl:1.category: unknown"),
+        (json.dumps(SCAN | {"category": {}}).encode(), "p.jsonl:1.category: unknown"),
+        (json.dumps(SCAN | {"scan": True}).encode(), "p.jsonl:1.scan: must be an integer"),
+        (b"\xff\xfe\n", "p.jsonl:1: not UTF-8 text"),
+    ],
+)
+@pytest.mark.parametrize("command", ["assign", "simulate"])
+def test_malformed_scans_are_errors_not_tracebacks(
+    case_dir, plan_file, tmp_path, capsys, command, content, expected
+):
+    """Unhashable categories, boolean scan numbers and non-UTF-8 bytes name line and field."""
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(content)
+    code, err = run_error(
+        [
+            command,
+            "--layout",
+            str(case_dir / "layout.json"),
+            "--plan",
+            str(plan_file),
+            "--parcels",
+            str(path),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        capsys,
+    )
+    assert code == 2
+    assert f"error: {expected}" in err
+
+
+def test_malformed_event_line_is_an_error(case_dir, plan_file, tmp_path, capsys):
+    """An event given as a list names the line and the field."""
+    path = tmp_path / "s.jsonl"
+    path.write_text(json.dumps({"event": ["full"], "chute_id": ["C001"]}))
+    code, err = run_error(
+        [
+            "assign",
+            "--layout",
+            str(case_dir / "layout.json"),
+            "--plan",
+            str(plan_file),
+            "--parcels",
+            str(path),
+        ],
+        capsys,
+    )
+    assert code == 2
+    assert "error: s.jsonl:1.event: unknown event ['full']" in err
+    assert "error: s.jsonl:1.chute_id: no chute ['C001']" in err
+
+
+def test_layout_with_malformed_categories_is_an_error(case_dir, tmp_path, capsys):
+    """A chute's categories given as nested lists are refused element by element."""
+    layout = json.loads((case_dir / "layout.json").read_text())
+    layout["chutes"][0]["categories"] = [["general"]]
+    layout["chutes"][1]["categories"] = "general"
+    path = tmp_path / "layout.json"
+    path.write_text(json.dumps(layout))
+    code, err = run_error(
+        [
+            "sort-plan",
+            "--layout",
+            str(path),
+            "--forecast",
+            str(case_dir / "forecast.json"),
+            "--out",
+            str(tmp_path / "p.json"),
+        ],
+        capsys,
+    )
+    assert code == 2
+    assert "error: layout.chutes[0].categories[0]: unknown category ['general']" in err
+    assert "error: layout.chutes[1].categories: must be a non-empty list" in err
+
+
+@pytest.mark.parametrize("flag", ["--layout", "--forecast", "--out"])
+def test_a_directory_where_a_file_is_expected_is_an_error(case_dir, tmp_path, capsys, flag):
+    """A directory given as input or output file: exit 2 naming it, no traceback."""
+    files = {
+        "--layout": str(case_dir / "layout.json"),
+        "--forecast": str(case_dir / "forecast.json"),
+        "--out": str(tmp_path / "p.json"),
+    }
+    files[flag] = str(tmp_path)
+    code, err = run_error(
+        ["sort-plan", "--time-limit", "1", *[x for kv in files.items() for x in kv]], capsys
+    )
+    assert code == 2
+    assert str(tmp_path) in err and "directory" in err
+
+
+def test_layout_file_that_is_not_utf8_names_the_file(case_dir, tmp_path, capsys):
+    """A layout file in another encoding is an input error naming the file."""
+    path = tmp_path / "latin.json"
+    path.write_bytes('{"sorter_id": "Sorteur-é"}'.encode("latin-1"))
+    code, err = run_error(
+        [
+            "sort-plan",
+            "--layout",
+            str(path),
+            "--forecast",
+            str(case_dir / "forecast.json"),
+            "--out",
+            str(tmp_path / "p.json"),
+        ],
+        capsys,
+    )
+    assert code == 2
+    assert "error: layout: latin.json is not UTF-8 text" in err
