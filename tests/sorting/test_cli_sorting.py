@@ -106,6 +106,56 @@ def test_sort_plan_prints_summary_and_check(case_dir, tmp_path, capsys):
     assert "0 destinations moved" in capsys.readouterr().out
 
 
+def test_sort_plan_fails_when_the_checker_rejects_the_plan(case_dir, tmp_path, capsys, monkeypatch):
+    """An optimizer plan the checker rejects (here: one destination dropped) exits 1, not 0."""
+    import dataclasses
+
+    import optimizer.commands.sorting as command
+
+    real = command.optimize_plan
+
+    def losing_a_destination(*args, **kwargs):
+        result = real(*args, **kwargs)
+        plan = dataclasses.replace(result.plan, assignments=result.plan.assignments[1:])
+        return dataclasses.replace(result, plan=plan)
+
+    monkeypatch.setattr(command, "optimize_plan", losing_a_destination)
+    args = [
+        "sort-plan",
+        "--layout",
+        str(case_dir / "layout.json"),
+        "--forecast",
+        str(case_dir / "forecast.json"),
+        "--time-limit",
+        "2",
+        "--out",
+        str(tmp_path / "p.json"),
+    ]
+    code, err = run_error(args, capsys)
+    assert code == 1
+    assert "has no chute" in err and "fails the checker" in err
+
+
+def test_reference_plan_failing_the_checker_is_written_for_comparison(case_dir, tmp_path, capsys):
+    """The naive plan overfills chutes: its problems are listed, but it is what was asked for."""
+    code = main(
+        [
+            "sort-plan",
+            "--layout",
+            str(case_dir / "layout.json"),
+            "--forecast",
+            str(case_dir / "forecast.json"),
+            "--method",
+            "naive",
+            "--out",
+            str(tmp_path / "naive.json"),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 0
+    assert "check:" in err and "of its container" in err and "reference plan" in err
+
+
 @pytest.mark.parametrize("method", ["naive", "capacity-matching"])
 def test_sort_plan_reference_methods(case_dir, tmp_path, method):
     """The reference plans can be written with --method for side-by-side simulation."""
