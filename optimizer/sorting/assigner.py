@@ -11,7 +11,9 @@ Not thread-safe: call it from one thread (an API event loop) or behind one lock 
 
 from __future__ import annotations
 
+import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -130,10 +132,20 @@ class Assigner:
         plan: SortPlan,
         *,
         max_tracked_parcels: int = DEFAULT_MAX_TRACKED,
+        resend_window_s: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ):
+        """`resend_window_s` (default: half a loop) tells a re-sent request from a re-scan
+        when the request carries no `scan` number; `clock` is injectable for tests."""
         if not (isinstance(max_tracked_parcels, int) and max_tracked_parcels >= 1):
             raise InputError("must be an integer >= 1", field="max_tracked_parcels")
+        if resend_window_s is None:
+            resend_window_s = layout.loop_time_s / 2
+        if not (isinstance(resend_window_s, int | float) and resend_window_s >= 0):
+            raise InputError("must be a number >= 0", field="resend_window_s")
         self.layout = layout
+        self._resend_window_s = float(resend_window_s)
+        self._clock = clock
         self._tables = PlanTables(plan, layout)
         chutes = layout.chutes
         n = len(chutes)
@@ -149,7 +161,8 @@ class Assigner:
         self._blocked = [False] * n
         self._container = [1] * n
         self._contents: list[list[tuple[str, float, str | None]]] = [[] for _ in range(n)]
-        self._records: dict[str, tuple[int, int, Decision, int]] = {}
+        # parcel id -> (scan, chute index or -1, decision, container number or 0, answered at)
+        self._records: dict[str, tuple[int, int, Decision, int, float]] = {}
         # Parcel ids in the order they were first recorded: evicting the oldest is O(1)
         # (taking the first key of a dict with many deleted entries in front is not).
         self._record_order: deque[str] = deque()
@@ -183,7 +196,12 @@ class Assigner:
         category: str = "general",
         scan: int | None = None,
     ) -> Decision:
-        """The chute for one scan. A repeated request for the same scan gets the same answer.
+        """The chute for one scan.
+
+        A re-sent request (same `scan` number, or without one: within `resend_window_s` of the
+        answer) gets the same answer and is not counted again. A re-scan (higher `scan`, or
+        without one: later, the parcel having gone round the loop) is decided again, keeping
+        the parcel's chute while that chute can still take it.
 
         Expects validated numbers (see `assign_scan` for a `ParcelScan`); an unknown category
         is refused with an InputError.
@@ -194,15 +212,17 @@ class Assigner:
             known = False
         if not known:
             parse_category(category)  # raises the InputError
-        record = self._records.get(parcel_id)
+        try:
+            record = self._records.get(parcel_id)
+        except TypeError:  # unhashable
+            raise InputError("must be a non-empty string", field="parcel_id") from None
         if record is not None:
-            previous = record[2]
             if scan is None:
-                if previous[2] is not _RECIRCULATE:
-                    return previous
-                scan = record[0] + 1
+                if self._clock() - record[4] <= self._resend_window_s:
+                    return record[2]  # the controller re-sent its request
+                scan = record[0] + 1  # back after a loop
             elif scan <= record[0]:
-                return previous
+                return record[2]
             self._release(record)
             preferred = record[1]
         else:
@@ -261,7 +281,14 @@ class Assigner:
             if size is None:
                 x, y, z = sorted((length_mm, width_mm, height_mm), reverse=True)
                 size = (x, y, z, weight_g)
-            chute = self._least_filled(candidates, size)
+            if (
+                preferred >= 0
+                and preferred in candidates
+                and self._least_filled((preferred,), size) == preferred
+            ):
+                chute = preferred  # a re-scan keeps its chute while it can take the parcel
+            else:
+                chute = self._least_filled(candidates, size)
             if (
                 chute < 0
                 and reason is not _ALTERNATE
@@ -284,10 +311,16 @@ class Assigner:
                 blocked[chute] = True
                 self.newly_full.append(chute)
             decision = Decision(parcel_id, self._ids[chute], reason)
-            self._records[parcel_id] = (scan, chute, decision, self._container[chute])
+            self._records[parcel_id] = (
+                scan,
+                chute,
+                decision,
+                self._container[chute],
+                self._clock(),
+            )
         else:
             decision = Decision(parcel_id, None, reason)
-            self._records[parcel_id] = (scan, -1, decision, 0)
+            self._records[parcel_id] = (scan, -1, decision, 0, self._clock())
         if record is None:
             self._record_order.append(parcel_id)
             if len(self._records) > self._max_tracked:
@@ -329,18 +362,36 @@ class Assigner:
                 chosen, best = i, r
         return chosen
 
-    def _release(self, record: tuple[int, int, Decision, int]) -> None:
+    def _release(self, record: tuple[int, int, Decision, int, float]) -> bool:
         """A re-scanned parcel did not drop: take it out of the container it was counted in."""
         chute = record[1]
         if chute < 0 or self._container[chute] != record[3]:
-            return
+            return False
         contents = self._contents[chute]
         for k in range(len(contents) - 1, -1, -1):
             if contents[k][0] == record[2][0]:
                 self._count[chute] -= 1
                 self._grams[chute] -= contents[k][1]
                 del contents[k]
-                return
+                return True
+        return False
+
+    def divert_failed(self, parcel_id: str) -> bool:
+        """The sorter reports that a parcel did not drop into the chute it was given.
+
+        The parcel is taken off that chute's open container, so the container's manifest
+        lists only what is in it; the parcel stays on the loop and its re-scan is decided
+        again. False when there was nothing to take off (unknown parcel, no chute, or its
+        container already closed: that manifest was already handed over).
+        """
+        if not isinstance(parcel_id, str):
+            raise InputError("must be a non-empty string", field="parcel_id")
+        record = self._records.get(parcel_id)
+        if record is None or record[1] < 0:
+            return False
+        released = self._release(record)
+        self._records[parcel_id] = (record[0], record[1], record[2], 0, record[4])
+        return released
 
     # ------------------------------------------------------------ chute events
 
@@ -457,6 +508,7 @@ class Assigner:
                 field="snapshot.sorter_id",
             )
         assigner = cls(layout, plan_from_dict(data["plan"], root="snapshot.plan"), **kwargs)
+        restored_at = assigner._clock()
         try:
             for item in data["chutes"]:
                 i = layout.chute_index(item["chute_id"])
@@ -476,7 +528,8 @@ class Assigner:
                 decision = Decision(pid, chute_id, _REASONS[reason])
                 if pid not in assigner._records:
                     assigner._record_order.append(pid)
-                assigner._records[pid] = (int(scan), chute, decision, int(container))
+                # answered before the restart: a request soon after it is taken as a re-send
+                assigner._records[pid] = (int(scan), chute, decision, int(container), restored_at)
             while len(assigner._records) > assigner._max_tracked:  # a smaller cap than before
                 del assigner._records[assigner._record_order.popleft()]
             counters = data["counters"]

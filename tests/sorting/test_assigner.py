@@ -15,14 +15,24 @@ LAYOUT = tiny_layout(6, capacity=3, categories={5: {Category.GENERAL, Category.B
 SMALL = (100, 100, 100)
 
 
-def make_assigner() -> Assigner:
+class FakeClock:
+    """Seconds that pass only when a test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def make_assigner(clock: FakeClock | None = None) -> Assigner:
     plan = simple_plan(
         LAYOUT,
         {"A": ["D0", "D1"], "B": ["D2"], "C": ["D3"]},
         alternates={"B": ["D3"]},
         restricted={Category.BATTERY: ("D5",)},
     )
-    return Assigner(LAYOUT, plan)
+    return Assigner(LAYOUT, plan, clock=clock or FakeClock())
 
 
 def send(assigner, pid, dest="A", weight=500.0, dims=SMALL, category="general", scan=None):
@@ -128,14 +138,79 @@ def test_rescanned_parcel_keeps_its_chute_and_is_not_double_counted():
     assert a.parcels_seen == 2
 
 
-def test_after_recirculation_a_new_request_gets_a_fresh_answer():
-    """Told to recirculate, a parcel asked about again (no scan number) is decided anew."""
-    a = make_assigner()
+def test_after_recirculation_a_rescan_gets_a_fresh_answer():
+    """Told to recirculate, a parcel back after a loop (no scan number) is decided anew."""
+    clock = FakeClock()
+    a = make_assigner(clock)
     for ev in (("D0", ChuteEvent.DISABLED), ("D1", ChuteEvent.DISABLED)):
         a.chute_event(*ev)
     assert send(a, "P").reason is Reason.RECIRCULATE
     a.chute_event("D1", ChuteEvent.ENABLED)
+    clock.now += LAYOUT.loop_time_s
     assert send(a, "P") == Decision("P", "D1", Reason.PLANNED)
+    assert (a.parcels_seen, a.decisions) == (1, 2)
+
+
+def test_resent_request_without_scan_number_is_answered_identically():
+    """Within the re-send window the same request gets the same answer, even a recirculate."""
+    clock = FakeClock()
+    a = make_assigner(clock)
+    a.chute_event("D0", "disabled")
+    a.chute_event("D1", "disabled")
+    first = send(a, "Q")
+    assert first.reason is Reason.RECIRCULATE
+    a.chute_event("D0", "enabled")
+    clock.now += 0.2  # the controller's time-out, far less than a loop
+    assert send(a, "Q") == first
+    assert (a.parcels_seen, a.decisions, a.reason_counts[Reason.PLANNED]) == (1, 1, 0)
+
+
+def test_rescan_without_scan_number_leaves_a_chute_that_went_full():
+    """Sent to a chute that filled up before the parcel got there: the re-scan is re-decided.
+
+    It ends at the exception chute after the allowed loops instead of looping for ever, and the
+    closed container's manifest does not list it.
+    """
+    clock = FakeClock()
+    a = make_assigner(clock)
+    assert send(a, "P", "B").chute_id == "D2"
+    a.chute_event("D2", "full")
+    a.chute_event("D3", "disabled")  # B's alternate
+    answers = []
+    for _ in range(LAYOUT.max_recirculations):  # passes 2 and 3
+        clock.now += LAYOUT.loop_time_s
+        answers.append(send(a, "P", "B"))
+    assert [d.reason for d in answers] == [Reason.RECIRCULATE, Reason.CHUTE_FULL]
+    assert answers[-1].chute_id == "EXCEPTION"
+    assert a.chute_event("D2", "container_closed").parcel_ids == ()
+    assert a.chute_status("EXCEPTION")["count"] == 1
+
+
+def test_rescan_keeps_an_alternate_or_special_chute_that_can_still_take_it():
+    """A parcel back after a loop returns to the (still open) chute it was given, whatever kind."""
+    clock = FakeClock()
+    a = make_assigner(clock)
+    a.chute_event("D2", "full")
+    assert send(a, "P", "B").chute_id == "D3"  # alternate
+    send(a, "Q", "C")  # D3 is C's own chute: now fuller than... still the only alternate
+    clock.now += LAYOUT.loop_time_s
+    assert send(a, "P", "B") == Decision("P", "D3", Reason.ALTERNATE)
+    assert a.chute_status("D3")["count"] == 2  # P counted once
+
+
+def test_a_reported_failed_divert_takes_the_parcel_off_the_manifest():
+    """The sorter says the parcel missed its chute: the closed container does not list it."""
+    a = make_assigner()
+    send(a, "P1", "B")
+    send(a, "P2", "B")
+    assert a.divert_failed("P2") is True
+    assert a.chute_status("D2")["count"] == 1
+    assert a.chute_event("D2", "container_closed").parcel_ids == ("P1",)
+    assert a.divert_failed("P2") is False  # nothing left to take off
+    assert a.divert_failed("P1") is False  # its container was already handed over
+    assert a.divert_failed("UNKNOWN") is False
+    with pytest.raises(InputError):
+        a.divert_failed(["P1"])
 
 
 def test_disabled_and_swapping_chutes_are_skipped():
