@@ -14,7 +14,6 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -22,9 +21,10 @@ from optimizer.errors import InputError
 from optimizer.sorting.categories import Category, parse_category
 from optimizer.sorting.decision import Decision, Reason
 from optimizer.sorting.jsonio import plan_from_dict, plan_to_dict
-from optimizer.sorting.layout import Chute, SorterLayout
+from optimizer.sorting.layout import SorterLayout
 from optimizer.sorting.manifest import Manifest
 from optimizer.sorting.plan import SortPlan
+from optimizer.sorting.plan_tables import PlanTables, sorted_limits
 from optimizer.sorting.scan import ParcelScan
 
 FULL_WEIGHT_RATIO = 0.98  # a container this close to its weight limit counts as full
@@ -64,65 +64,6 @@ def parse_chute_event(value: object, field: str = "event") -> ChuteEvent:
     raise InputError(f"unknown event {value!r} (expected one of {EVENT_VALUES})", field=field)
 
 
-@dataclass(frozen=True, slots=True)
-class _Destination:
-    chutes: tuple[int, ...]
-    alternates: tuple[int, ...]
-    quick_dim: float  # a parcel no larger than this in every dimension fits all its chutes
-    quick_weight: float  # ... and no heavier than this
-    all_limits: tuple[float, float, float, float]  # sorted dimensions + weight fitting all
-    uniform: bool  # all its chutes have the same limits: fitting one means fitting all
-
-
-class PlanTables:
-    """Immutable lookup tables for one plan on one layout, built once at activation."""
-
-    def __init__(self, plan: SortPlan, layout: SorterLayout):
-        if plan.sorter_id != layout.sorter_id:
-            raise InputError(
-                f"plan is for sorter {plan.sorter_id}, not {layout.sorter_id}",
-                field="plan.sorter_id",
-            )
-        missing = sorted({cid for cid in _plan_chute_ids(plan) if layout.chute_index(cid) is None})
-        if missing:
-            raise InputError(f"chutes not in the layout: {', '.join(missing[:10])}", field="plan")
-        index = {c.id: i for i, c in enumerate(layout.chutes)}.__getitem__
-        self.plan = plan
-        self.destinations: dict[str, _Destination] = {}
-        for a in plan.assignments:
-            chutes = tuple(index(c) for c in a.chute_ids)
-            group = [layout.chutes[i] for i in chutes]
-            limits = [_sorted_limits(c) for c in group]
-            self.destinations[a.destination] = _Destination(
-                chutes,
-                tuple(index(c) for c in a.alternates),
-                min(x[2] for x in limits),
-                min(x[3] for x in limits),
-                tuple(min(x[k] for x in limits) for k in range(4)),  # type: ignore[arg-type]
-                len(set(limits)) == 1,
-            )
-        self.restricted = {
-            c.value: tuple(index(x) for x in ids) for c, ids in plan.restricted.items()
-        }
-        self.no_read = tuple(index(x) for x in plan.no_read)
-        self.exception = tuple(index(x) for x in plan.exception)
-        self.reject = tuple(index(x) for x in plan.reject)
-        self.oversize = tuple(index(x) for x in plan.oversize)
-
-
-def _sorted_limits(chute: Chute) -> tuple[float, float, float, float]:
-    a, b, c = sorted((chute.max_length_mm, chute.max_width_mm, chute.max_height_mm), reverse=True)
-    return (a, b, c, chute.max_weight_g)
-
-
-def _plan_chute_ids(plan: SortPlan) -> set[str]:
-    ids = {c for a in plan.assignments for c in (*a.chute_ids, *a.alternates)}
-    ids |= {c for v in plan.restricted.values() for c in v}
-    for role in (plan.no_read, plan.exception, plan.reject, plan.oversize):
-        ids |= set(role)
-    return ids
-
-
 class Assigner:
     """Chute decisions for one sorter, with live chute state and container contents."""
 
@@ -153,7 +94,7 @@ class Assigner:
         self._cap = [c.capacity_parcels for c in chutes]
         self._cap_g = [c.capacity_kg * 1000.0 for c in chutes]
         self._inv = [1.0 / c.capacity_parcels for c in chutes]
-        self._limits = [_sorted_limits(c) for c in chutes]
+        self._limits = [sorted_limits(c) for c in chutes]
         self._count = [0] * n
         self._grams = [0.0] * n
         self._state = [OPEN] * n
@@ -178,10 +119,30 @@ class Assigner:
     def plan(self) -> SortPlan:
         return self._tables.plan
 
-    def activate(self, plan: SortPlan) -> None:
-        """Switch to `plan` atomically; containers and parcels already assigned stay as they are."""
+    def activate(self, plan: SortPlan) -> tuple[str, ...]:
+        """Switch to `plan` atomically; containers and parcels already assigned stay as they are.
+
+        A plan that does not fit the layout (chute types, roles, categories) raises InputError
+        and changes nothing. A chute whose role changes (other destinations, or another category
+        or special role) while its container holds parcels would mix two plans' parcels, maybe
+        two hand-overs, in one container: it takes nothing more until that container is closed
+        (state full, listed in `newly_full` for whoever dispatches operators). Returns the ids
+        of those chutes.
+        """
         tables = PlanTables(plan, self.layout)  # validate and build before touching anything
+        before, after = self._tables.roles, tables.roles
+        held = [
+            i
+            for i, cid in enumerate(self._ids)
+            if self._contents[i] and before.get(cid) != after.get(cid)
+        ]
         self._tables = tables
+        for i in held:
+            if self._state[i] == OPEN:
+                self._state[i] = FULL
+                self._blocked[i] = True
+                self.newly_full.append(i)
+        return tuple(self._ids[i] for i in held)
 
     # ------------------------------------------------------------ hot path
 

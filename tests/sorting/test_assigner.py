@@ -268,6 +268,69 @@ def test_activation_is_atomic_and_keeps_assigned_parcels():
     assert send(a, "P1", scan=1) == old  # the earlier answer still stands
 
 
+def test_activation_holds_a_chute_whose_destinations_change_until_its_container_closes():
+    """D2 moves from B to C mid-container: no C parcel joins B's container; it is closed first."""
+    a = make_assigner()
+    send(a, "b1", "B")
+    send(a, "a1", "A")  # D0 or D1, which keep their destination
+    moved = simple_plan(LAYOUT, {"A": ["D0", "D1"], "C": ["D2"], "B": ["D3"]}, version=2)
+    a.newly_full.clear()
+    assert a.activate(moved) == ("D2",)
+    assert a.newly_full == [2]  # operators are sent to swap it
+    assert a.chute_status("D2")["available"] is False
+    assert send(a, "c1", "C").reason is Reason.RECIRCULATE
+    manifest = a.chute_event("D2", "container_closed")
+    assert manifest.parcel_ids == ("b1",) and manifest.destinations == {"B": 1}
+    assert send(a, "c1", "C", scan=2) == Decision("c1", "D2", Reason.PLANNED)
+    assert a.chute_event("D2", "container_closed").destinations == {"C": 1}
+
+
+def test_activation_leaves_unchanged_and_empty_chutes_open():
+    """Chutes that keep their destinations, and empty ones that change, take parcels at once."""
+    a = make_assigner()
+    send(a, "a1", "A")
+    swapped = simple_plan(LAYOUT, {"A": ["D0", "D1"], "B": ["D3"], "C": ["D2"]}, version=2)
+    assert a.activate(swapped) == ()
+    assert send(a, "c1", "C") == Decision("c1", "D2", Reason.PLANNED)
+
+
+@pytest.mark.parametrize(
+    ("plan_kwargs", "field"),
+    [
+        ({"mapping": {"A": ["NO_READ"]}}, "plan.assignments[0].chutes"),
+        (
+            {"mapping": {"A": ["D0"]}, "alternates": {"A": ["REJECT"]}},
+            "plan.assignments[0].alternates",
+        ),
+        (
+            {"mapping": {"A": ["D0"]}, "restricted": {Category.BATTERY: ("D1",)}},
+            "plan.restricted.battery",
+        ),
+        ({"mapping": {"A": ["D0"]}, "no_read": ("EXCEPTION",)}, "plan.special.no_read"),
+        ({"mapping": {"A": ["D5"]}, "restricted": {Category.BATTERY: ("D5",)}}, "plan"),
+        (
+            {
+                "mapping": {"A": ["D0"]},
+                "alternates": {"A": ["D5"]},
+                "restricted": {Category.BATTERY: ("D5",)},
+            },
+            "plan",
+        ),
+    ],
+)
+def test_activation_refuses_a_plan_that_does_not_fit_the_chutes(plan_kwargs, field):
+    """Wrong chute types, unfitted restricted chutes and double roles are refused at activation."""
+    a = make_assigner()
+    mapping = plan_kwargs.pop("mapping")
+    bad = simple_plan(LAYOUT, mapping, version=2, **plan_kwargs)
+    with pytest.raises(InputError) as exc:
+        a.activate(bad)
+    assert field in [p.field for p in exc.value.problems]
+    assert a.plan.version == 1
+    with pytest.raises(InputError):
+        Assigner(LAYOUT, bad)
+
+
 def test_activation_of_a_bad_plan_changes_nothing():
     """A plan naming chutes the sorter does not have is refused; the old plan stays active."""
     a = make_assigner()
