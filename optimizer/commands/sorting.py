@@ -5,18 +5,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 from optimizer.errors import InputError, OptimizerError, Problem
 from optimizer.sorting import (
     Assigner,
+    ChuteEvent,
+    Manifest,
     PlanWeights,
     capacity_matching_plan,
     check_plan,
     chute_loads,
     generate_case,
-    iter_jsonl,
     load_forecast,
     load_layout,
     load_plan,
@@ -24,13 +26,12 @@ from optimizer.sorting import (
     optimize_plan,
     read_scans,
     save_plan,
-    scans_from_lines,
     simulate_shift,
     write_case,
     write_json,
 )
 from optimizer.sorting.assigner import parse_chute_event
-from optimizer.sorting.stream import swap_full_containers
+from optimizer.sorting.jsonio import iter_json_lines, scan_from_line
 
 METHODS = ("optimizer", "naive", "capacity-matching")
 
@@ -97,14 +98,17 @@ def register(commands: argparse._SubParsersAction, generators: argparse._SubPars
         "assign",
         help="assign chutes to a stream of parcel scans",
         description=(
-            "Read parcel scans (JSON lines) and write one decision per line: "
-            '{"parcel_id", "chute_id", "reason"}. Lines with an "event" key '
-            '({"event": "disabled", "chute_id": "C012"}) change chute state in stream order.'
+            "Read parcel scans (JSON lines) and write one decision per line as each scan "
+            'arrives: {"parcel_id", "chute_id", "reason"}. Lines with an "event" key '
+            '({"event": "disabled", "chute_id": "C012"}) change chute state in stream order. '
+            "A bad line is reported on stderr and skipped; the exit status is then 2."
         ),
     )
     assign.add_argument("--layout", required=True, type=Path, help="sorter layout JSON")
     assign.add_argument("--plan", required=True, type=Path, help="sort plan JSON")
-    assign.add_argument("--parcels", required=True, type=Path, help="scans, JSON lines")
+    assign.add_argument(
+        "--parcels", required=True, type=Path, help="scans, JSON lines ('-': standard input)"
+    )
     assign.add_argument("--out", type=Path, help="decisions file (default: stdout)")
     assign.add_argument("--manifests", type=Path, help="write closed-container manifests here")
     assign.add_argument(
@@ -256,52 +260,68 @@ def _event_problems(item: dict[str, Any], where: str, assigner: Assigner) -> lis
     return problems
 
 
+def _json_line(data: dict[str, Any]) -> str:
+    return json.dumps(data, separators=(",", ":")) + "\n"
+
+
 def _assign(args: argparse.Namespace) -> int:
+    """Answer scans as they come: one decision written (and flushed) per scan line.
+
+    A bad line is reported on stderr with its line number and field and does not stop the
+    stream; the exit status is 2 at the end if any line was refused.
+    """
     _output_file(args.out, "--out")
     _output_file(args.manifests, "--manifests")
     layout = load_layout(args.layout)
     assigner = Assigner(layout, load_plan(args.plan))
-    name = args.parcels.name
-    lines = list(iter_jsonl(args.parcels))
-    events: dict[int, dict[str, Any]] = {}
-    problems: list[Problem] = []
-    for number, item in lines:
-        if isinstance(item, dict) and "event" in item:
-            events[number] = item
-            problems += _event_problems(item, f"{name}:{number}", assigner)
-    scan_lines = [(n, item) for n, item in lines if n not in events]
-    try:
-        scans = iter(scans_from_lines(scan_lines, name))
-    except InputError as exc:
-        raise InputError(problems + exc.problems) from None
-    if problems:
-        raise InputError(problems)
-    manifests: list = []
-    out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout  # noqa: SIM115
-    try:
-        for number, _ in lines:
-            if number in events:
-                manifest = assigner.chute_event(events[number]["chute_id"], events[number]["event"])
-                if manifest is not None:
-                    manifests.append(manifest)
+    from_stdin = str(args.parcels) == "-"
+    name = "stdin" if from_stdin else args.parcels.name
+    refused = closed = 0
+    with ExitStack() as files:
+        source = sys.stdin.buffer if from_stdin else files.enter_context(open(args.parcels, "rb"))
+        out = files.enter_context(open(args.out, "w", encoding="utf-8")) if args.out else sys.stdout
+        manifests = (
+            files.enter_context(open(args.manifests, "w", encoding="utf-8"))
+            if args.manifests
+            else None
+        )
+
+        def hand_over(manifest: Manifest | None) -> None:
+            nonlocal closed
+            if manifest is not None:
+                closed += 1
+                if manifests is not None:
+                    manifests.write(_json_line(manifest.to_dict()))
+                    manifests.flush()
+
+        for number, item, problem in iter_json_lines(source, name):
+            where = f"{name}:{number}"
+            try:
+                if problem is not None:
+                    raise InputError([problem])
+                if isinstance(item, dict) and "event" in item:
+                    problems = _event_problems(item, where, assigner)
+                    if problems:
+                        raise InputError(problems)
+                    hand_over(assigner.chute_event(item["chute_id"], item["event"]))
+                    continue
+                decision = assigner.assign_scan(scan_from_line(item, where))
+            except InputError as exc:
+                refused += 1
+                for p in exc.problems:
+                    print(f"error: {p}", file=sys.stderr, flush=True)
                 continue
-            decision = assigner.assign_scan(next(scans))
-            out.write(json.dumps(decision.to_dict(), separators=(",", ":")) + "\n")
+            out.write(_json_line(decision.to_dict()))
+            out.flush()
             if assigner.newly_full:
-                if args.no_auto_swap:
-                    assigner.newly_full.clear()
-                else:
-                    swap_full_containers(assigner, manifests)
-    finally:
-        if out is not sys.stdout:
-            out.close()
-    if args.manifests:
-        with open(args.manifests, "w", encoding="utf-8") as handle:
-            for m in manifests:
-                handle.write(json.dumps(m.to_dict(), separators=(",", ":")) + "\n")
+                full = [layout.chutes[i].id for i in assigner.newly_full]
+                assigner.newly_full.clear()
+                if not args.no_auto_swap:
+                    for chute_id in full:
+                        hand_over(assigner.chute_event(chute_id, ChuteEvent.CONTAINER_CLOSED))
     counts = ", ".join(f"{k.value} {v}" for k, v in assigner.reason_counts.items() if v)
-    print(
-        f"{assigner.decisions} decisions ({counts}); {len(manifests)} containers closed",
-        file=sys.stderr,
-    )
+    print(f"{assigner.decisions} decisions ({counts}); {closed} containers closed", file=sys.stderr)
+    if refused:
+        print(f"error: {refused} lines refused (listed above)", file=sys.stderr)
+        return 2
     return 0

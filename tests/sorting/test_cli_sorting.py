@@ -336,12 +336,14 @@ def test_bad_layout_fields_are_listed(case_dir, tmp_path, capsys):
     assert "error: layout.chutes[3].capacity_parcels: must be an integer >= 1" in err
 
 
-def test_unknown_category_in_scans_is_an_error(case_dir, plan_file, tmp_path, capsys):
-    """A scan with an unknown category names the line and field; nothing is assigned."""
+def test_a_bad_scan_line_is_reported_and_the_others_are_answered(
+    case_dir, plan_file, tmp_path, capsys
+):
+    """A scan with an unknown category names line and field; the lines around it get decisions."""
     lines = (case_dir / "parcels.jsonl").read_text().splitlines()[:3]
     bad = json.loads(lines[1]) | {"category": "fireworks"}
     path = tmp_path / "parcels.jsonl"
-    path.write_text("\n".join([lines[0], json.dumps(bad), lines[2]]))
+    path.write_text("\n".join([lines[0], json.dumps(bad), "{not json", lines[2]]))
     out = tmp_path / "d.jsonl"
     code, err = run_error(
         [
@@ -359,7 +361,51 @@ def test_unknown_category_in_scans_is_an_error(case_dir, plan_file, tmp_path, ca
     )
     assert code == 2
     assert "error: parcels.jsonl:2.category: unknown category 'fireworks'" in err
-    assert not out.exists()
+    assert "error: parcels.jsonl:3: not valid JSON" in err
+    assert "2 lines refused" in err
+    answered = [json.loads(x)["parcel_id"] for x in out.read_text().splitlines()]
+    assert answered == [json.loads(lines[0])["parcel_id"], json.loads(lines[2])["parcel_id"]]
+
+
+def test_assign_answers_each_scan_before_the_next_one_arrives(case_dir, plan_file):
+    """Reading standard input, a decision comes back for a scan while the stream is still open."""
+    import queue
+    import subprocess
+    import sys
+    import threading
+
+    scans = (case_dir / "parcels.jsonl").read_text().splitlines()[:2]
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "optimizer",
+            "assign",
+            "--layout",
+            str(case_dir / "layout.json"),
+            "--plan",
+            str(plan_file),
+            "--parcels",
+            "-",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    replies: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [replies.put(x) for x in process.stdout], daemon=True).start()
+    try:
+        answers = []
+        for line in scans:
+            process.stdin.write(line + "\n")
+            process.stdin.flush()
+            answers.append(json.loads(replies.get(timeout=60)))  # before the next scan is sent
+        process.stdin.close()
+        assert process.wait(timeout=60) == 0
+    finally:
+        process.kill()
+    assert [a["parcel_id"] for a in answers] == [json.loads(x)["parcel_id"] for x in scans]
 
 
 def test_bad_event_line_is_an_error(case_dir, plan_file, tmp_path, capsys):
