@@ -130,8 +130,6 @@ def optimize_plan(
             f"destination {hopeless[0]} needs more chutes than the sorter has room for",
             field="forecast.destinations",
         )
-    if any(not opts for opts in options.restricted.values()):
-        raise InfeasibleError("restricted goods do not fit their capable chutes", field="forecast")
 
     hint = greedy_zone_solution(problem, options)
     hint_objective = evaluate(options, hint) if hint is not None else None

@@ -29,6 +29,16 @@ class DestinationData:
 
 
 @dataclass(frozen=True)
+class RestrictedData:
+    """A restricted category's stream: it goes to chutes fitted for it, split evenly."""
+
+    category: Category
+    volume: float  # parcels/h
+    effective: tuple[float, ...]  # per zone: parcels/h counted against container capacity
+    fewest_chutes: int  # the fewest capable chutes that take it without overflowing
+
+
+@dataclass(frozen=True)
 class ZoneData:
     zone: Zone
     chute_capacity_h: float  # parcels/h one chute absorbs at 100 % fill between swaps
@@ -51,7 +61,7 @@ class PlanningProblem:
     destinations: tuple[DestinationData, ...]
     groups: tuple[str, ...]
     zones: tuple[ZoneData, ...]
-    restricted: dict[Category, float]  # parcels/h counted against capacity, safe for any zone
+    restricted: dict[Category, RestrictedData]
 
     @property
     def max_capacity_h(self) -> float:
@@ -128,33 +138,38 @@ def build_problem(
     worst_ratio = max(_kg_per_slot_ratio(z) for z in zones)
     max_cap = max(z.chute_capacity_h for z in zone_data)
 
-    restricted: dict[Category, float] = {}
+    restricted: dict[Category, RestrictedData] = {}
     for category in RESTRICTED_CATEGORIES:
         volume = split.restricted.get(category, 0.0)
         if volume <= 0:
             continue
+        name = category.value
         capable = sum(z.allowing(category) for z in zone_data)
         if capable == 0:
             problems.append(
                 Problem(
-                    f"forecast.category_mix.{category.value}",
-                    f"{category.value} parcels are forecast ({volume:.1f}/h) but no chute in the "
-                    f"layout may take {category.value}",
+                    "layout.chutes",
+                    f"{name} parcels are forecast ({volume:.1f}/h) but no chute in the layout "
+                    f"is fitted for {name}",
                     "restricted_without_chute",
                 )
             )
             continue
-        load = volume * max(1.0, split.restricted_kg[category] * worst_ratio)
-        restricted[category] = load
-        if load > capable * max_cap * weights.max_fill:
+        kg = split.restricted_kg[category]
+        effective = tuple(volume * max(1.0, kg * _kg_per_slot_ratio(z)) for z in zones)
+        fewest, most_h = _restricted_chutes(volume, effective, zone_data, category, weights)
+        if fewest is None:
             problems.append(
                 Problem(
-                    f"forecast.category_mix.{category.value}",
-                    f"{category.value} volume ({volume:.1f}/h) exceeds what the {capable} chutes "
-                    f"allowing it can take between swaps: no plan can keep them from overflowing",
+                    "layout.chutes",
+                    f"{name} volume ({volume:.1f}/h) is more than the chutes fitted for {name} "
+                    f"({capable}) can take between swaps (at most {most_h:.1f}/h, split evenly): "
+                    f"no plan can keep them from overflowing",
                     "overflow_unavoidable",
                 )
             )
+            continue
+        restricted[category] = RestrictedData(category, volume, effective, fewest)
 
     handovers = sorted({d.handover for d in forecast.destinations})
     group_of = {h: g for g, h in enumerate(handovers)}
@@ -186,7 +201,9 @@ def build_problem(
             )
         )
 
-    total_effective = sum(d.pool_effective for d in destinations) + sum(restricted.values())
+    total_effective = sum(d.pool_effective for d in destinations) + sum(
+        min(r.effective) for r in restricted.values()
+    )
     total_capacity = (
         sum(len(z.zone.chutes) * z.chute_capacity_h for z in zone_data) * weights.max_fill
     )
@@ -263,16 +280,49 @@ def _current_placement(
     return (zone, len(chutes)), was_mixed, chutes
 
 
+def _restricted_chutes(
+    volume: float,
+    effective: tuple[float, ...],
+    zones: tuple[ZoneData, ...],
+    category: Category,
+    weights: PlanWeights,
+) -> tuple[int | None, float]:
+    """The fewest capable chutes that take a restricted stream split evenly, or None; and the
+    most the capable chutes can take (parcels/h of this stream).
+
+    With the stream split over r chutes, each must absorb volume / r: the r chutes that can
+    absorb the most, the r-th of them sets the pace.
+    """
+    per_chute = sorted(
+        (
+            weights.max_fill * zone.chute_capacity_h * volume / effective[z]
+            for z, zone in enumerate(zones)
+            for _ in range(zone.allowing(category))
+        ),
+        reverse=True,
+    )
+    most = max(r * c for r, c in enumerate(per_chute, start=1))
+    for r, c in enumerate(per_chute, start=1):
+        if volume <= r * c * (1 + 1e-9):
+            return r, most
+    return None, most
+
+
+def restricted_fits(data: RestrictedData, zone: ZoneData, chutes: int, max_fill: float) -> bool:
+    """Whether a chute of `zone` takes its even share when the stream is split over `chutes`."""
+    return data.effective[zone.zone.index] / chutes <= max_fill * zone.chute_capacity_h * (1 + 1e-9)
+
+
 def _minimum_chutes(
     destinations: list[DestinationData],
     groups: int,
-    restricted: dict[Category, float],
+    restricted: dict[Category, RestrictedData],
     capacity_h: float,
 ) -> int:
     """Chutes needed with every mixable destination of a hand-over group sharing chutes."""
     pooled = [0.0] * groups
     has_pool = [False] * groups
-    needed = sum(max(1, math.ceil(v / capacity_h - 1e-9)) for v in restricted.values())
+    needed = sum(r.fewest_chutes for r in restricted.values())
     for d in destinations:
         if d.mixable:
             pooled[d.group] += d.pool_effective

@@ -22,7 +22,7 @@ from ortools.sat.python import cp_model
 
 from optimizer.errors import OptimizerError
 from optimizer.sorting.categories import Category
-from optimizer.sorting.problem import PlanningProblem
+from optimizer.sorting.problem import PlanningProblem, restricted_fits
 
 LOAD_SCALE = 10
 COST_SCALE = 10_000
@@ -48,9 +48,23 @@ class MixOption:
 
 @dataclass(frozen=True)
 class RestrictedOption:
+    """A restricted category split evenly over `chutes` chutes.
+
+    `per_chute` lists the zones whose chutes can take that even share without overflowing
+    (the hard limit) and the scaled cost of one such chute there.
+    """
+
     category: Category
     chutes: int
-    cost: int
+    per_chute: dict[int, int]
+
+    def cost(self, zone_counts: dict[int, int]) -> int:
+        return sum(self.per_chute[z] * n for z, n in zone_counts.items() if n)
+
+    @property
+    def lowest_cost(self) -> int:
+        """The cost with every chute in the cheapest allowed zone."""
+        return self.chutes * min(self.per_chute.values())
 
 
 @dataclass(frozen=True)
@@ -152,14 +166,23 @@ def build_options(problem: PlanningProblem) -> Options:
         mix[g] = group_options
 
     restricted: dict[Category, list[RestrictedOption]] = {}
-    for category, load in problem.restricted.items():
+    for category, data in problem.restricted.items():
         capable = sum(z.allowing(category) for z in zones)
-        need = max(1, math.ceil(load / (w.max_fill * cap_min) - ROUNDING))
-        most = max(need, math.ceil(load / (w.soft_fill * cap_min) - ROUNDING))
-        restricted[category] = [
-            RestrictedOption(category, r, scaled_cost(w.overload_cost(load, cap_min, r)))
-            for r in range(min(need, capable), min(most, capable) + 1)
-        ]
+        most = max(
+            math.ceil(data.effective[z] / (w.soft_fill * zone.chute_capacity_h) - ROUNDING)
+            for z, zone in enumerate(zones)
+            if zone.allowing(category)
+        )
+        choices = []
+        for r in range(data.fewest_chutes, max(data.fewest_chutes, min(most, capable)) + 1):
+            per_chute = {
+                z: scaled_cost(w.overload_cost(data.effective[z] / r, zone.chute_capacity_h, 1))
+                for z, zone in enumerate(zones)
+                if zone.allowing(category) and restricted_fits(data, zone, r, w.max_fill)
+            }
+            if sum(zones[z].allowing(category) for z in per_chute) >= r:
+                choices.append(RestrictedOption(category, r, per_chute))
+        restricted[category] = choices
 
     per_unit = COST_SCALE / LOAD_SCALE
     zone_costs = ZoneCosts(
@@ -181,7 +204,8 @@ def evaluate(options: Options, solution: ZoneSolution) -> int:
     for g, (k, m) in solution.mixing.items():
         total += next(o.cost for o in options.mix[g] if o.mixed == k and o.pool_chutes == m)
     for c, r in solution.restricted.items():
-        total += next(o.cost for o in options.restricted[c] if o.chutes == r)
+        option = next(o for o in options.restricted[c] if o.chutes == r)
+        total += option.cost({z: n for (cc, z), n in solution.restricted_zones.items() if cc == c})
     for (_, z), (m, load) in solution.pools.items():
         total += options.zone_costs.pool_cost(z, m, load)
     return total
@@ -244,6 +268,7 @@ class _ZoneModel:
         self.mix: dict[tuple[int, int, int], cp_model.IntVar] = {}
         self.pools: dict[tuple[int, int], tuple[cp_model.IntVar, cp_model.IntVar]] = {}
         self.restricted: dict[tuple[Category, int], cp_model.IntVar] = {}
+        self.restricted_option_zone: dict[tuple[Category, int, int], cp_model.IntVar] = {}
         self.restricted_zone: dict[tuple[Category, int], cp_model.IntVar] = {}
         mixed_by: dict[int, list[cp_model.IntVar]] = {}
         for g in options.mix:
@@ -310,26 +335,29 @@ class _ZoneModel:
         )
 
     def _add_restricted(self, category: Category) -> None:
-        model = self.model
-        choices = self.options.restricted[category]
+        """One option (number of chutes) per category; its chutes only in zones that take an
+        even share without overflowing, each costed for its zone."""
+        model, zones, name = self.model, self.problem.zones, category.value
         literals = []
-        for o in choices:
-            var = model.new_bool_var(f"r{category.value}_{o.chutes}")
-            self.restricted[(category, o.chutes)] = var
-            literals.append(var)
-            if o.cost:
-                self.objective.append(o.cost * var)
+        in_zone: dict[int, list[cp_model.IntVar]] = {}
+        for o in self.options.restricted[category]:
+            chosen = model.new_bool_var(f"r{name}_{o.chutes}")
+            self.restricted[(category, o.chutes)] = chosen
+            literals.append(chosen)
+            counts = []
+            for z, cost in o.per_chute.items():
+                count = model.new_int_var(0, zones[z].allowing(category), f"r{name}_{o.chutes}_{z}")
+                self.restricted_option_zone[(category, o.chutes, z)] = count
+                in_zone.setdefault(z, []).append(count)
+                counts.append(count)
+                if cost:
+                    self.objective.append(cost * count)
+            model.add(sum(counts) == o.chutes * chosen)
         model.add_exactly_one(literals)
-        per_zone = []
-        for z, zone in enumerate(self.problem.zones):
-            capable = zone.allowing(category)
-            if capable:
-                var = model.new_int_var(0, capable, f"rz{category.value}_{z}")
-                self.restricted_zone[(category, z)] = var
-                per_zone.append(var)
-        model.add(
-            sum(per_zone) == sum(o.chutes * v for o, v in zip(choices, literals, strict=True))
-        )
+        for z, counts in in_zone.items():
+            total = model.new_int_var(0, zones[z].allowing(category), f"rz{name}_{z}")
+            model.add(total == sum(counts))
+            self.restricted_zone[(category, z)] = total
 
     def _add_zone_capacity(self, z: int) -> None:
         """Hall's condition: every set of roles fits the chutes able to play one of them."""
@@ -360,6 +388,9 @@ class _ZoneModel:
             model.add_hint(load, hinted_load)
         for (c, r), var in self.restricted.items():
             model.add_hint(var, hint.restricted.get(c) == r)
+        for (c, r, z), var in self.restricted_option_zone.items():
+            chosen = hint.restricted.get(c) == r
+            model.add_hint(var, hint.restricted_zones.get((c, z), 0) if chosen else 0)
         for where, var in self.restricted_zone.items():
             model.add_hint(var, hint.restricted_zones.get(where, 0))
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from optimizer.errors import InfeasibleError, InputError
 from optimizer.sorting import (
@@ -98,7 +100,81 @@ def test_restricted_category_without_capable_chute_is_an_input_error():
     with pytest.raises(InputError) as exc:
         optimize_plan(layout, forecast, time_limit_s=1)
     assert [p.code for p in exc.value.problems] == ["restricted_without_chute"]
-    assert exc.value.field == "forecast.category_mix.battery"
+    assert exc.value.field == "layout.chutes"
+    assert "battery" in str(exc.value)
+
+
+def with_capacities(layout, capacities: dict[str, int]):
+    chutes = tuple(
+        dataclasses.replace(c, capacity_parcels=capacities[c.id]) if c.id in capacities else c
+        for c in layout.chutes
+    )
+    return dataclasses.replace(layout, chutes=chutes)
+
+
+def test_restricted_volume_beyond_its_only_chute_is_an_input_error():
+    """80 batteries/h for one battery chute holding 50/h: refused, not an overflowing plan."""
+    layout = with_capacities(
+        tiny_layout(4, categories={3: {Category.GENERAL, Category.BATTERY}}), {"D3": 50}
+    )
+    forecast = Forecast(
+        (destination("A", 100.0, category_mix={Category.GENERAL: 0.2, Category.BATTERY: 0.8}),)
+    )
+    with pytest.raises(InputError) as exc:
+        optimize_plan(layout, forecast, time_limit_s=2)
+    assert [p.code for p in exc.value.problems] == ["overflow_unavoidable"]
+    assert exc.value.field == "layout.chutes"
+    assert "battery volume (80.0/h)" in str(exc.value) and "at most 50.0/h" in str(exc.value)
+
+
+def test_restricted_goods_avoid_a_chute_too_small_for_their_even_share():
+    """150 batteries/h over two chutes is 75 each: the two 100-parcel chutes, not the 50 one."""
+    battery = {Category.GENERAL, Category.BATTERY}
+    layout = with_capacities(
+        tiny_layout(6, categories={3: battery, 4: battery, 5: battery}), {"D5": 50}
+    )
+    forecast = Forecast(
+        (
+            destination("A", 200.0, category_mix={Category.GENERAL: 0.25, Category.BATTERY: 0.75}),
+            destination("B", 40.0, handover="Y"),
+        )
+    )
+    result = optimize_plan(layout, forecast, time_limit_s=5, seed=0)
+    assert set(result.plan.restricted[Category.BATTERY]) == {"D3", "D4"}  # cost 30 vs 60 with D5
+    report = check_plan(result.plan, layout, forecast)
+    assert report.ok, report.problems
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    capacities=st.lists(st.sampled_from([30, 50, 100]), min_size=4, max_size=8),
+    fitted=st.lists(st.booleans(), min_size=8, max_size=8),
+    volumes=st.lists(st.floats(5.0, 150.0), min_size=1, max_size=4),
+    battery=st.floats(0.0, 0.9),
+)
+def test_any_plan_returned_passes_the_checker_or_the_input_is_refused(
+    capacities, fitted, volumes, battery
+):
+    """Random small sorters (mixed container sizes, a few battery chutes): never a bad plan."""
+    n = len(capacities)
+    categories = {i: {Category.GENERAL, Category.BATTERY} for i in range(n) if fitted[i]}
+    layout = with_capacities(
+        tiny_layout(n, categories=categories), {f"D{i}": c for i, c in enumerate(capacities)}
+    )
+    mix = {Category.GENERAL: 1.0 - battery, Category.BATTERY: battery} if battery else None
+    forecast = Forecast(
+        tuple(
+            destination(f"X{k}", v, handover="AB"[k % 2], category_mix=mix)
+            for k, v in enumerate(volumes)
+        )
+    )
+    try:
+        result = optimize_plan(layout, forecast, time_limit_s=2, seed=0, workers=1)
+    except InputError:
+        return
+    assert result.plan is not None
+    report = check_plan(result.plan, layout, forecast)
+    assert report.ok, report.problems
 
 
 def test_more_hand_overs_than_chutes_is_an_input_error():
@@ -198,8 +274,11 @@ def concrete_cost(plan, problem) -> float:
             cost += w.distance_per_m * problem.zones[z].zone.extra_m * weight
     for i, x in load.items():
         cost += w.overload_cost(x, problem.zones[zone_of[i]].chute_capacity_h, 1)
-    for c, ids in plan.restricted.items():
-        cost += w.overload_cost(problem.restricted[c], problem.min_capacity_h, len(ids))
+    for c, ids in plan.restricted.items():  # split evenly: each chute takes its share
+        for cid in ids:
+            z = zone_of[layout.chute_index(cid)]
+            share = problem.restricted[c].effective[z] / len(ids)
+            cost += w.overload_cost(share, problem.zones[z].chute_capacity_h, 1)
     return cost
 
 
