@@ -77,7 +77,7 @@ def _kg_per_slot_ratio(zone: Zone) -> float:
     return zone.capacity_parcels / zone.capacity_kg
 
 
-def _special_problems(layout: SorterLayout, split: VolumeSplit) -> list[Problem]:
+def _special_problems(layout: SorterLayout, split: VolumeSplit, max_fill: float) -> list[Problem]:
     problems = []
     per_interval = layout.swap_interval_s / 3600.0
     for kind, volume, label in (
@@ -98,13 +98,22 @@ def _special_problems(layout: SorterLayout, split: VolumeSplit) -> list[Problem]
                 )
             )
             continue
-        capacity = sum(c.capacity_parcels for c in chutes) / per_interval
-        if volume > capacity:
+        # Spread evenly over the chutes of that type (as the checker and the assigner do):
+        # the smallest container sets the pace.
+        share = volume / len(chutes) * per_interval
+        smallest = min(
+            chutes, key=lambda c: min(c.capacity_parcels, c.capacity_kg / split.special_kg)
+        )
+        fill = max(
+            share / smallest.capacity_parcels, share * split.special_kg / smallest.capacity_kg
+        )
+        if fill > max_fill * (1 + 1e-9):
             problems.append(
                 Problem(
-                    "forecast",
-                    f"{label} ({volume:.1f}/h) exceed what the {kind.value} chutes can take "
-                    f"between swaps ({capacity:.1f}/h): no plan can keep them from overflowing",
+                    "layout.chutes",
+                    f"{label} ({volume:.1f}/h) are more than the {kind.value} chutes can take "
+                    f"between swaps, split evenly over {len(chutes)} ({smallest.id} would get "
+                    f"{fill:.0%} of its container): no plan can keep them from overflowing",
                     "overflow_unavoidable",
                 )
             )
@@ -121,7 +130,7 @@ def build_problem(
     """Zone-level data for the optimizer; raises InputError when no plan can exist."""
     weights = weights or PlanWeights()
     split = split_volumes(forecast)
-    problems = _special_problems(layout, split)
+    problems = _special_problems(layout, split, weights.max_fill)
     zones = build_zones(layout, bands)
     if not zones:
         missing = Problem("layout.chutes", "the layout has no destination chute", "no_chutes")

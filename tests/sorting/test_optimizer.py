@@ -208,6 +208,22 @@ def test_special_streams_need_their_chutes():
     assert [p.code for p in exc.value.problems] == ["missing_chute_type", "missing_chute_type"]
 
 
+def test_special_chutes_are_sized_by_their_even_share():
+    """Two exception chutes, one tiny: together they hold the unknown keys, split evenly not."""
+    layout = tiny_layout(4)
+    extra = dataclasses.replace(layout.chutes[-3], id="EXCEPTION-2", capacity_parcels=5)
+    assert layout.chutes[-3].type.value == "exception"
+    layout = dataclasses.replace(layout, chutes=(*layout.chutes, extra))
+    forecast = dataclasses.replace(Forecast((destination("A", 60.0),)), unknown_share=0.25)
+    with pytest.raises(InputError) as exc:  # 15/h: 7.5/h each, the small one takes 5
+        optimize_plan(layout, forecast, time_limit_s=1)
+    assert [p.code for p in exc.value.problems] == ["overflow_unavoidable"]
+    assert "EXCEPTION-2 would get 150%" in str(exc.value)
+    fine = dataclasses.replace(forecast, unknown_share=0.1)  # 3/h each
+    result = optimize_plan(layout, fine, time_limit_s=1)
+    assert check_plan(result.plan, layout, fine).ok
+
+
 def test_destination_larger_than_any_zone_is_infeasible():
     """250 parcels/h fit the sorter in total but not the chutes of any one capacity class."""
     layout = tiny_layout(4)
