@@ -194,20 +194,18 @@ def _sort_plan(args: argparse.Namespace) -> int:
             f"bound {_number(result.bound)}, gap {gap}, {result.solve_time_s:.2f} s"
         )
         if result.moves is not None:
-            summary += f", {result.moves} destinations moved"
+            among = result.stats.get("moves_among_shared_chutes", 0)
+            summary += f", {result.moves} destinations moved ({among:.0f} among shared chutes)"
     loads = chute_loads(plan, layout, forecast)
     save_plan(plan, args.out, loads)
     report = check_plan(plan, layout, forecast)
-    users: dict[str, int] = {}
-    for a in plan.assignments:
-        for c in a.chute_ids:
-            users[c] = users.get(c, 0) + 1
-    mixed = sum(1 for a in plan.assignments if any(users[c] > 1 for c in a.chute_ids))
+    used = {c for a in plan.assignments for c in a.chute_ids}
     print(f"plan {plan.plan_id} -> {args.out}")
     print(summary)
     print(
-        f"{len(plan.assignments)} destinations on {len(users)} chutes ({mixed} sharing a "
-        f"chute), highest expected fill {report.max_fill:.0%}"
+        f"{len(plan.assignments)} destinations on {len(used)} chutes "
+        f"({len(plan.mixed_destinations())} sharing a chute), "
+        f"highest expected fill {report.max_fill:.0%}"
     )
     if report.ok:
         print("check: ok (capacities, chute types, categories, coverage, shares, mixing)")

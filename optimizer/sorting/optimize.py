@@ -78,16 +78,19 @@ def _gap(objective: float, bound: float | None) -> float | None:
     return max(0.0, (objective - bound) / objective)
 
 
-def count_moves(plan: SortPlan, current: SortPlan | None) -> int | None:
+def moved_destinations(plan: SortPlan, current: SortPlan) -> list[str]:
     """Destinations present in both plans whose set of chutes changed."""
-    if current is None:
-        return None
     before = {a.destination: set(a.chute_ids) for a in current.assignments}
-    return sum(
-        1
+    return [
+        a.destination
         for a in plan.assignments
         if a.destination in before and set(a.chute_ids) != before[a.destination]
-    )
+    ]
+
+
+def count_moves(plan: SortPlan, current: SortPlan | None) -> int | None:
+    """Destinations present in both plans whose set of chutes changed."""
+    return None if current is None else len(moved_destinations(plan, current))
 
 
 def optimize_plan(
@@ -181,16 +184,18 @@ def optimize_plan(
     )
     bound = None if outcome.bound is None else min(outcome.bound, objective) / COST_SCALE
     objective_value = objective / COST_SCALE
-    mixed = solution.mixed_destinations(options)
+    mixed = plan.mixed_destinations()
     stats = {
         "zones": float(len(problem.zones)),
         "model_variables": float(outcome.variables),
-        "mixed_destinations": float(sum(len(v) for v in mixed.values())),
-        "mixed_volume_per_hour": sum(
-            problem.destinations[j].volume for v in mixed.values() for j in v
-        ),
+        "mixed_destinations": float(len(mixed)),
+        "mixed_volume_per_hour": sum(d.volume for d in problem.destinations if d.name in mixed),
         "shared_chutes": float(sum(m for (m, _) in solution.pools.values())),
     }
+    if current is not None:
+        moved = moved_destinations(plan, current)
+        stay_shared = current.mixed_destinations() & mixed
+        stats["moves_among_shared_chutes"] = float(sum(1 for d in moved if d in stay_shared))
     for label, target in (("time_to_gap_2pct_s", 0.02), ("time_to_gap_0_1pct_s", 0.001)):
         reached = outcome.time_to_gap(target)
         if reached is not None:

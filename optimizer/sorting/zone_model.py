@@ -94,6 +94,13 @@ class Options:
     mix_order: dict[int, list[int]]  # group -> its mixable destinations, smallest first
     pool_loads: dict[int, list[int]]  # group -> each mixable destination's scaled load
     zone_costs: ZoneCosts
+    # (group, zone) -> (its shared chutes there in the current plan, scaled cost of dropping one:
+    # the move cost of the destinations on it, on average)
+    pool_moves: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
+
+    def pool_move_cost(self, group: int, zone: int, chutes: int) -> int:
+        current, per_chute = self.pool_moves.get((group, zone), (0, 0))
+        return per_chute * max(0, current - chutes)
 
 
 @dataclass
@@ -193,7 +200,35 @@ def build_options(problem: PlanningProblem) -> Options:
         over_firm=round(w.over_firm * per_unit),
         distance=tuple(round(w.distance_per_m * z.zone.extra_m * per_unit) for z in zones),
     )
-    return Options(dedicated, mix, restricted, mix_order, pool_loads, zone_costs)
+    return Options(
+        dedicated, mix, restricted, mix_order, pool_loads, zone_costs, _pool_moves(problem)
+    )
+
+
+def _pool_moves(problem: PlanningProblem) -> dict[tuple[int, int], tuple[int, int]]:
+    """Where each group's shared chutes are now, and what dropping one of them costs.
+
+    The model counts a move when a destination changes between shared and dedicated; a pool
+    that shrinks or leaves a zone moves the destinations of the chutes it gives up, which
+    the placement cannot avoid: charged here per chute given up.
+    """
+    zone_of = {i: z for z, zone in enumerate(problem.zones) for i in zone.zone.chutes}
+    chutes: dict[tuple[int, int], set[int]] = {}
+    served: dict[tuple[int, int], int] = {}
+    for d in problem.destinations:
+        if not d.was_mixed:
+            continue
+        for where in {(d.group, zone_of[i]) for i in d.current_chutes if i in zone_of}:
+            served[where] = served.get(where, 0) + 1
+        for i in d.current_chutes:
+            if i in zone_of:
+                chutes.setdefault((d.group, zone_of[i]), set()).add(i)
+    move = problem.weights.move
+    return {
+        where: (len(ids), scaled_cost(move * served[where] / len(ids)))
+        for where, ids in chutes.items()
+        if move > 0
+    }
 
 
 def evaluate(options: Options, solution: ZoneSolution) -> int:
@@ -208,6 +243,8 @@ def evaluate(options: Options, solution: ZoneSolution) -> int:
         total += option.cost({z: n for (cc, z), n in solution.restricted_zones.items() if cc == c})
     for (_, z), (m, load) in solution.pools.items():
         total += options.zone_costs.pool_cost(z, m, load)
+    for g, z in options.pool_moves:
+        total += options.pool_move_cost(g, z, solution.pools.get((g, z), (0, 0))[0])
     return total
 
 
@@ -307,6 +344,9 @@ class _ZoneModel:
         for rank, j in enumerate(self.options.mix_order[g]):
             mixed_by[j] = [lit for o, lit in zip(choices, literals, strict=True) if o.mixed > rank]
         if len(choices) == 1:
+            for z in range(len(zones)):  # no pool any more: all its current chutes given up
+                if (g, z) in self.options.pool_moves:
+                    self.objective.append(self.options.pool_move_cost(g, z, 0))
             return
         max_chutes = max(o.pool_chutes for o in choices)
         max_load = max(o.load for o in choices)
@@ -324,6 +364,11 @@ class _ZoneModel:
                 self.objective.append(zc.distance[z] * load)
             self.general_use[z].append(chutes)
             self.pools[(g, z)] = (chutes, load)
+            current, per_chute = self.options.pool_moves.get((g, z), (0, 0))
+            if current and per_chute:
+                dropped = model.new_int_var(0, current, f"q{g}_{z}")
+                model.add(dropped >= current - chutes)
+                self.objective.append(per_chute * dropped)
             chutes_per_zone.append(chutes)
             load_per_zone.append(load)
         model.add(
