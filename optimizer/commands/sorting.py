@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from contextlib import ExitStack
@@ -137,7 +138,12 @@ def _output_file(path: Path | None, flag: str) -> None:
 def _generate(args: argparse.Namespace) -> int:
     _positive(args.rate, "--rate")
     _positive(args.hours, "--hours")
-    case = generate_case(args.chutes, args.destinations, args.seed, args.rate, args.hours)
+    try:
+        case = generate_case(args.chutes, args.destinations, args.seed, args.rate, args.hours)
+    except InputError as exc:  # name the flags, not the generator's parameters
+        raise InputError(
+            [dataclasses.replace(p, field=f"--{p.field}") for p in exc.problems]
+        ) from None
     files = write_case(case, args.out)
     print(
         f"wrote {files.layout} ({len(case.layout.chutes)} chutes), {files.forecast} "

@@ -27,7 +27,6 @@ MAX_ALTERNATES = 2
 class Placement:
     assignments: tuple[DestinationAssignment, ...]
     restricted: dict[Category, tuple[str, ...]]
-    chute_load_h: dict[int, float]  # layout index -> parcels/h counted against capacity
 
 
 def _assign_roles(
@@ -273,5 +272,4 @@ def place(
             c: tuple(layout.chutes[i].id for i in sorted(ids, key=lambda i: travel[i]))
             for c, ids in restricted.items()
         },
-        chute_load,
     )

@@ -475,7 +475,8 @@ def test_impossible_forecast_is_explained(case_dir, tmp_path, capsys):
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["generate", "sorter", "--chutes", "5", "--out", "X"], "error: chutes:"),
+        (["generate", "sorter", "--chutes", "5", "--out", "X"], "error: --chutes:"),
+        (["generate", "sorter", "--destinations", "0", "--out", "X"], "error: --destinations:"),
         (["generate", "sorter", "--rate", "0", "--out", "X"], "error: --rate: must be > 0"),
         (["sort-plan", "--workers", "0"], "error: --workers: must be >= 1"),
         (["sort-plan", "--move-penalty", "-1"], "error: --move-penalty: must be >= 0"),
