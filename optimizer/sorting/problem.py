@@ -62,6 +62,10 @@ class PlanningProblem:
     groups: tuple[str, ...]
     zones: tuple[ZoneData, ...]
     restricted: dict[Category, RestrictedData]
+    # Per hand-over group: the zones its shared chutes may use (all of one container size,
+    # the one its mixed parcels fill least), and that size's capacity per chute, parcels/h.
+    pool_zones: tuple[tuple[int, ...], ...] = ()
+    pool_capacity_h: tuple[float, ...] = ()
 
     @property
     def max_capacity_h(self) -> float:
@@ -144,7 +148,6 @@ def build_problem(
         )
         for z in zones
     )
-    worst_ratio = max(_kg_per_slot_ratio(z) for z in zones)
     max_cap = max(z.chute_capacity_h for z in zone_data)
 
     restricted: dict[Category, RestrictedData] = {}
@@ -184,15 +187,22 @@ def build_problem(
     group_of = {h: g for g, h in enumerate(handovers)}
     zone_of_chute = {i: z.index for z in zones for i in z.chutes}
     current_plan = _CurrentPlan.of(current)
+    effective_of = {
+        d.destination: tuple(
+            split.general[d.destination]
+            * max(1.0, split.general_kg[d.destination] * _kg_per_slot_ratio(z))
+            for z in zones
+        )
+        for d in forecast.destinations
+    }
+    pool_zones = _pool_zones(forecast, handovers, effective_of, zone_data)
     destinations = []
     for d in forecast.destinations:
         volume = split.general[d.destination]
-        kg = split.general_kg[d.destination]
-        effective = tuple(volume * max(1.0, kg * _kg_per_slot_ratio(z)) for z in zones)
-        pool_effective = volume * max(1.0, kg * worst_ratio)
-        mixable = pool_effective <= weights.mixable_fill * min(
-            z.chute_capacity_h for z in zone_data
-        )
+        effective = effective_of[d.destination]
+        pool_zone = pool_zones[group_of[d.handover]][0]
+        pool_effective = effective[pool_zone]
+        mixable = pool_effective <= weights.mixable_fill * zone_data[pool_zone].chute_capacity_h
         cur, was_mixed, cur_chutes = _current_placement(
             d.destination, current_plan, layout, zone_of_chute
         )
@@ -210,7 +220,7 @@ def build_problem(
             )
         )
 
-    total_effective = sum(d.pool_effective for d in destinations) + sum(
+    total_effective = sum(min(d.effective) for d in destinations) + sum(
         min(r.effective) for r in restricted.values()
     )
     total_capacity = (
@@ -227,8 +237,9 @@ def build_problem(
             )
         )
     else:
+        pool_capacity = [zone_data[zs[0]].chute_capacity_h * weights.max_fill for zs in pool_zones]
         needed = _minimum_chutes(
-            destinations, len(handovers), restricted, max_cap * weights.max_fill
+            destinations, pool_capacity, restricted, max_cap * weights.max_fill
         )
         available = sum(len(z.zone.chutes) for z in zone_data)
         if needed > available:
@@ -252,7 +263,40 @@ def build_problem(
         tuple(handovers),
         zone_data,
         restricted,
+        pool_zones,
+        tuple(zone_data[zs[0]].chute_capacity_h for zs in pool_zones),
     )
+
+
+def _pool_zones(
+    forecast: Forecast,
+    handovers: list[str],
+    effective_of: dict[str, tuple[float, ...]],
+    zones: tuple[ZoneData, ...],
+) -> tuple[tuple[int, ...], ...]:
+    """Per group, the zones of the container size its parcels fill least, per chute.
+
+    Heavy parcels fill a sack by weight long before a gaylord: a group whose shared chutes
+    all have one size has an exact load, whatever zones of that size they are in.
+    """
+    sizes: dict[tuple[int, float], list[int]] = {}
+    for z, zone in enumerate(zones):
+        sizes.setdefault((zone.zone.capacity_parcels, zone.zone.capacity_kg), []).append(z)
+    members: dict[str, list[str]] = {}
+    for d in forecast.destinations:
+        members.setdefault(d.handover, []).append(d.destination)
+    result = []
+    for h in handovers:
+
+        def containers(size: tuple[int, float], names: list[str] = members[h]) -> tuple:
+            z = sizes[size][0]
+            load = sum(effective_of[n][z] for n in names)
+            room = sum(zones[x].general for x in sizes[size])
+            return (load / zones[z].chute_capacity_h, -room)
+
+        best = min(sizes, key=containers)
+        result.append(tuple(sizes[best]))
+    return tuple(result)
 
 
 @dataclass(frozen=True)
@@ -324,11 +368,12 @@ def restricted_fits(data: RestrictedData, zone: ZoneData, chutes: int, max_fill:
 
 def _minimum_chutes(
     destinations: list[DestinationData],
-    groups: int,
+    pool_capacity_h: list[float],
     restricted: dict[Category, RestrictedData],
     capacity_h: float,
 ) -> int:
     """Chutes needed with every mixable destination of a hand-over group sharing chutes."""
+    groups = len(pool_capacity_h)
     pooled = [0.0] * groups
     has_pool = [False] * groups
     needed = sum(r.fewest_chutes for r in restricted.values())
@@ -339,6 +384,8 @@ def _minimum_chutes(
         else:
             needed += max(1, math.ceil(min(d.effective) / capacity_h - 1e-9))
     needed += sum(
-        max(1, math.ceil(p / capacity_h - 1e-9)) for p, h in zip(pooled, has_pool, strict=True) if h
+        max(1, math.ceil(p / c - 1e-9))
+        for p, c, h in zip(pooled, pool_capacity_h, has_pool, strict=True)
+        if h
     )
     return needed

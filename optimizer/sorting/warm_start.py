@@ -39,7 +39,8 @@ class _Greedy:
         if option is None:
             return 10**15
         w = self.problem.weights
-        pool = scaled_cost(w.overload_cost(option.load / LOAD_SCALE, self.cap, m)) if m else 0
+        cap = self.problem.pool_capacity_h[g]
+        pool = scaled_cost(w.overload_cost(option.load / LOAD_SCALE, cap, m)) if m else 0
         return option.cost + pool
 
     def pool_range(self, g: int, k: int) -> list[int]:
@@ -186,7 +187,7 @@ def _place_in_zones(
         g, m, load = key, state.m[key], pool_load[key]
         taken: list[tuple[int, int]] = []
         left = m
-        for z in range(len(zones)):
+        for z in problem.pool_zones[g]:
             take = min(left, general_free[z])
             if take:
                 taken.append((z, take))

@@ -143,8 +143,6 @@ def build_options(problem: PlanningProblem) -> Options:
                 choices.append(DedicatedOption(j, z, n, scaled_cost(cost)))
         dedicated[j] = choices
 
-    cap_min = min(z.chute_capacity_h for z in zones)
-    cap_max = max(z.chute_capacity_h for z in zones)
     mix: dict[int, list[MixOption]] = {}
     mix_order: dict[int, list[int]] = {}
     pool_loads: dict[int, list[int]] = {}
@@ -157,16 +155,15 @@ def build_options(problem: PlanningProblem) -> Options:
         loads = [round(problem.destinations[j].pool_effective * LOAD_SCALE) for j in members]
         pool_loads[g] = loads
         group_options = [MixOption(g, 0, 0, 0, 0)]
+        cap = problem.pool_capacity_h[g]
         load = volume = moved = 0.0
         for k, j in enumerate(members, start=1):
             d = problem.destinations[j]
             load += loads[k - 1]
             volume += d.volume
             moved += w.move if (d.current is not None or d.was_mixed is False) else 0.0
-            low = max(1, math.ceil(load / LOAD_SCALE / (w.max_fill * cap_max) - ROUNDING))
-            high = max(
-                low, min(k, math.ceil(load / LOAD_SCALE / (w.soft_fill * cap_min) - ROUNDING))
-            )
+            low = max(1, math.ceil(load / LOAD_SCALE / (w.max_fill * cap) - ROUNDING))
+            high = max(low, min(k, math.ceil(load / LOAD_SCALE / (w.soft_fill * cap) - ROUNDING)))
             for m in range(low, high + 1):
                 cost = scaled_cost(w.mix * volume + moved)
                 group_options.append(MixOption(g, k, m, int(load), cost))
@@ -304,6 +301,8 @@ class _ZoneModel:
         self.dedicated: dict[tuple[int, int, int], cp_model.IntVar] = {}
         self.mix: dict[tuple[int, int, int], cp_model.IntVar] = {}
         self.pools: dict[tuple[int, int], tuple[cp_model.IntVar, cp_model.IntVar]] = {}
+        # (g, z) -> load above the soft and firm levels, current shared chutes given up
+        self.pool_excess: dict[tuple[int, int], tuple[cp_model.IntVar, ...]] = {}
         self.restricted: dict[tuple[Category, int], cp_model.IntVar] = {}
         self.restricted_option_zone: dict[tuple[Category, int, int], cp_model.IntVar] = {}
         self.restricted_zone: dict[tuple[Category, int], cp_model.IntVar] = {}
@@ -351,7 +350,12 @@ class _ZoneModel:
         max_chutes = max(o.pool_chutes for o in choices)
         max_load = max(o.load for o in choices)
         chutes_per_zone, load_per_zone = [], []
-        for z, zone in enumerate(zones):
+        allowed = self.problem.pool_zones[g]
+        for z in range(len(zones)):
+            if z not in allowed and (g, z) in self.options.pool_moves:
+                self.objective.append(self.options.pool_move_cost(g, z, 0))
+        for z in allowed:
+            zone = zones[z]
             chutes = model.new_int_var(0, min(max_chutes, zone.general), f"m{g}_{z}")
             load = model.new_int_var(0, max_load, f"p{g}_{z}")
             soft = model.new_int_var(0, max_load, f"s{g}_{z}")
@@ -364,11 +368,13 @@ class _ZoneModel:
                 self.objective.append(zc.distance[z] * load)
             self.general_use[z].append(chutes)
             self.pools[(g, z)] = (chutes, load)
+            self.pool_excess[(g, z)] = (soft, firm)
             current, per_chute = self.options.pool_moves.get((g, z), (0, 0))
             if current and per_chute:
                 dropped = model.new_int_var(0, current, f"q{g}_{z}")
                 model.add(dropped >= current - chutes)
                 self.objective.append(per_chute * dropped)
+                self.pool_excess[(g, z)] = (soft, firm, dropped)
             chutes_per_zone.append(chutes)
             load_per_zone.append(load)
         model.add(
@@ -427,10 +433,17 @@ class _ZoneModel:
             model.add_hint(var, hint.dedicated.get(j) == (z, n))
         for (g, k, m), var in self.mix.items():
             model.add_hint(var, hint.mixing.get(g, (0, 0)) == (k, m))
+        zc = self.options.zone_costs
         for pool, (chutes, load) in self.pools.items():
-            hinted_chutes, hinted_load = hint.pools.get(pool, (0, 0))
-            model.add_hint(chutes, hinted_chutes)
+            m, hinted_load = hint.pools.get(pool, (0, 0))
+            model.add_hint(chutes, m)
             model.add_hint(load, hinted_load)
+            z = pool[1]
+            excess = self.pool_excess[pool]  # a complete hint is taken as a first solution
+            model.add_hint(excess[0], max(0, hinted_load - zc.soft[z] * m))
+            model.add_hint(excess[1], max(0, hinted_load - zc.firm[z] * m))
+            if len(excess) > 2:
+                model.add_hint(excess[2], max(0, self.options.pool_moves[pool][0] - m))
         for (c, r), var in self.restricted.items():
             model.add_hint(var, hint.restricted.get(c) == r)
         for (c, r, z), var in self.restricted_option_zone.items():

@@ -264,7 +264,40 @@ def test_generated_case_is_solved_with_a_small_proven_gap(small_case):
     assert result.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
     assert result.bound is not None and result.bound <= result.objective + 1e-6
     assert result.gap < 0.02
+    assert result.objective <= result.warm_start_objective + 1e-6  # never worse than the start
     assert result.plan.solve["status"] == result.status.value
+
+
+def test_shared_chutes_of_a_group_are_of_one_container_size(small_case):
+    """Sacks and gaylords side by side: a hand-over group's shared chutes are all one size."""
+    case, plan = small_case.case, small_case.result.plan
+    size = {c.id: (c.capacity_parcels, c.capacity_kg) for c in case.layout.chutes}
+    assert len(set(size.values())) > 2  # gaylords, sacks, special containers
+    handover = {d.destination: d.handover for d in case.forecast.destinations}
+    shared_sizes: dict[str, set] = {}
+    mixed = plan.mixed_destinations()
+    for a in plan.assignments:
+        if a.destination in mixed:
+            shared_sizes.setdefault(handover[a.destination], set()).update(
+                size[c] for c in a.chute_ids
+            )
+    assert shared_sizes and all(len(s) == 1 for s in shared_sizes.values())
+
+
+def test_heavy_parcels_share_gaylords_not_sacks():
+    """Small destinations of 2 kg parcels share a gaylord: in a 30 kg sack they would overflow."""
+    layout = tiny_layout(4)
+    chutes = tuple(
+        dataclasses.replace(c, capacity_parcels=80, capacity_kg=30.0) if c.id in ("D0", "D1") else c
+        for c in layout.chutes
+    )
+    layout = dataclasses.replace(layout, chutes=chutes)
+    heavy = [dataclasses.replace(destination(f"H{i}", 8.0), mean_weight_g=2000.0) for i in range(4)]
+    forecast = Forecast((*heavy, destination("A", 70.0, handover="Y")))
+    result = optimize_plan(layout, forecast, time_limit_s=5, seed=0)
+    shared = {c for a in result.plan.assignments if a.destination[0] == "H" for c in a.chute_ids}
+    assert shared <= {"D2", "D3"}
+    assert check_plan(result.plan, layout, forecast).ok
 
 
 def concrete_cost(plan, problem) -> float:
