@@ -25,16 +25,18 @@ from optimizer.sorting import (
     load_plan,
     naive_plan,
     optimize_plan,
+    proportional_plan,
     read_scans,
     save_plan,
     simulate_shift,
+    with_alternates,
     write_case,
     write_json,
 )
 from optimizer.sorting.assigner import parse_chute_event
 from optimizer.sorting.jsonio import iter_json_lines, scan_from_line
 
-METHODS = ("optimizer", "naive", "capacity-matching")
+METHODS = ("optimizer", "naive", "proportional", "capacity-matching")
 
 
 def register(commands: argparse._SubParsersAction, generators: argparse._SubParsersAction) -> None:
@@ -76,7 +78,12 @@ def register(commands: argparse._SubParsersAction, generators: argparse._SubPars
         "--method",
         choices=METHODS,
         default="optimizer",
-        help="optimizer (default), or a reference plan: naive, capacity-matching",
+        help="optimizer (default), or a reference plan: naive, proportional, capacity-matching",
+    )
+    plan.add_argument(
+        "--alternates",
+        action="store_true",
+        help="give a reference plan alternate chutes as the optimizer does (a fair comparison)",
     )
     plan.set_defaults(func=_sort_plan)
 
@@ -170,6 +177,11 @@ def _sort_plan(args: argparse.Namespace) -> int:
             naive_plan(layout, forecast, version),
             "naive plan (round-robin, volume-blind)",
         )
+    elif args.method == "proportional":
+        plan, summary = (
+            proportional_plan(layout, forecast, version),
+            "proportional plan (chutes by volume, small destinations sharing; container-blind)",
+        )
     else:
         if args.method == "capacity-matching":
             result = capacity_matching_plan(
@@ -202,6 +214,9 @@ def _sort_plan(args: argparse.Namespace) -> int:
         if result.moves is not None:
             among = result.stats.get("moves_among_shared_chutes", 0)
             summary += f", {result.moves} destinations moved ({among:.0f} among shared chutes)"
+    if args.alternates and args.method != "optimizer":
+        plan = with_alternates(plan, layout, forecast)
+        summary += ", with alternates"
     loads = chute_loads(plan, layout, forecast)
     save_plan(plan, args.out, loads)
     report = check_plan(plan, layout, forecast)

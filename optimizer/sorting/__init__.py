@@ -3,11 +3,15 @@
 The public surface, readable in one file.
 """
 
+from optimizer.sorting.alternates import with_alternates as with_alternates
+from optimizer.sorting.alternates import without_alternates as without_alternates
 from optimizer.sorting.assigner import Assigner as Assigner
 from optimizer.sorting.assigner import ChuteEvent as ChuteEvent
 from optimizer.sorting.assigner import PlanTables as PlanTables
+from optimizer.sorting.assigner import parse_chute_event as parse_chute_event
 from optimizer.sorting.baselines import capacity_matching_plan as capacity_matching_plan
 from optimizer.sorting.baselines import naive_plan as naive_plan
+from optimizer.sorting.baselines import proportional_plan as proportional_plan
 from optimizer.sorting.baselines import reserve_restricted as reserve_restricted
 from optimizer.sorting.categories import RESTRICTED_CATEGORIES as RESTRICTED_CATEGORIES
 from optimizer.sorting.categories import Category as Category

@@ -222,7 +222,7 @@ def layout_from_dict(data: Any, root: str = "layout") -> SorterLayout:
         kind = r.get(item, "type", path, _is_chute_type, "destination")
         cats = _categories(r, item, path)
         numbers = {k: r.get(item, k, path, check, None) for k, check in _CHUTE_NUMBERS.items()}
-        if None in (cid, pos, kind, cats):
+        if cid is None or pos is None or kind is None or cats is None:
             continue
         kwargs = {k: v for k, v in numbers.items() if v is not None}
         chute = r.build(

@@ -177,7 +177,7 @@ def build_options(problem: PlanningProblem) -> Options:
             for z, zone in enumerate(zones)
             if zone.allowing(category)
         )
-        choices = []
+        by_count: list[RestrictedOption] = []
         for r in range(data.fewest_chutes, max(data.fewest_chutes, min(most, capable)) + 1):
             per_chute = {
                 z: scaled_cost(w.overload_cost(data.effective[z] / r, zone.chute_capacity_h, 1))
@@ -185,8 +185,8 @@ def build_options(problem: PlanningProblem) -> Options:
                 if zone.allowing(category) and restricted_fits(data, zone, r, w.max_fill)
             }
             if sum(zones[z].allowing(category) for z in per_chute) >= r:
-                choices.append(RestrictedOption(category, r, per_chute))
-        restricted[category] = choices
+                by_count.append(RestrictedOption(category, r, per_chute))
+        restricted[category] = by_count
 
     per_unit = COST_SCALE / LOAD_SCALE
     zone_costs = ZoneCosts(

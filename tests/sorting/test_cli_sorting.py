@@ -156,9 +156,10 @@ def test_reference_plan_failing_the_checker_is_written_for_comparison(case_dir, 
     assert "check:" in err and "of its container" in err and "reference plan" in err
 
 
-@pytest.mark.parametrize("method", ["naive", "capacity-matching"])
-def test_sort_plan_reference_methods(case_dir, tmp_path, method):
-    """The reference plans can be written with --method for side-by-side simulation."""
+@pytest.mark.parametrize("method", ["naive", "proportional", "capacity-matching"])
+@pytest.mark.parametrize("alternates", [False, True])
+def test_sort_plan_reference_methods(case_dir, tmp_path, method, alternates):
+    """The reference plans can be written with --method, with or without alternate chutes."""
     out = tmp_path / f"{method}.json"
     code = main(
         [
@@ -171,10 +172,13 @@ def test_sort_plan_reference_methods(case_dir, tmp_path, method):
             method,
             "--out",
             str(out),
+            *(["--alternates"] if alternates else []),
         ]
     )
     assert code == 0
-    assert json.loads(out.read_text())["method"] == method
+    plan = json.loads(out.read_text())
+    assert plan["method"] == method
+    assert any(a["alternates"] for a in plan["assignments"]) is alternates
 
 
 def test_simulate_prints_summary_and_writes_json(case_dir, plan_file, capsys):
