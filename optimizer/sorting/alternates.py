@@ -24,7 +24,7 @@ def with_alternates(
 ) -> SortPlan:
     """`plan` with up to `per_destination` alternates per destination: chutes serving other
     destinations of its hand-over, the least loaded first (then the nearest)."""
-    handover = {d.destination: d.handover for d in forecast.destinations}
+    handover = {name: d.handover for name, d in forecast.by_destination().items()}
     fill = {
         str(row["chute_id"]): cast(float, row["expected_fill"])
         for row in chute_loads(plan, layout, forecast)
