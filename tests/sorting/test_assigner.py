@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from optimizer.errors import InputError
 from optimizer.sorting import Assigner, Category, ChuteEvent, Decision, ParcelScan, Reason
@@ -431,3 +433,87 @@ def test_snapshot_without_parcel_records_keeps_containers():
     restored = Assigner.restore(LAYOUT, light)
     assert restored.chute_event("D2", "container_closed").parcel_ids == ("P2",)
     assert restored.parcels_seen == 2
+
+
+# A parcel's label and goods do not change between its requests.
+PARCELS = {
+    "P1": ("A", "general"),
+    "P2": ("A", "general"),
+    "P3": ("B", "general"),
+    "P4": ("C", "battery"),
+    "P5": (None, "general"),
+    "P6": ("ZZ", "general"),
+    "P7": ("B", "liquid"),
+}
+OPERATIONS = st.lists(
+    st.one_of(
+        st.tuples(
+            st.just("assign"),
+            st.sampled_from(sorted(PARCELS)),
+            st.one_of(st.none(), st.integers(1, 4)),
+            st.sampled_from([0.0, 0.1, 100.0]),  # seconds before the request
+        ),
+        st.tuples(
+            st.just("event"),
+            st.sampled_from(["D0", "D1", "D2", "D3", "D4", "D5"]),
+            st.sampled_from(["full", "swap_started", "container_closed", "disabled", "enabled"]),
+        ),
+        st.tuples(st.just("divert_failed"), st.sampled_from(["P1", "P2", "P3"])),
+        st.tuples(st.just("activate"), st.integers(0, 1)),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(operations=OPERATIONS)
+def test_any_sequence_of_requests_and_events_keeps_containers_consistent(operations):
+    """Whatever arrives: each parcel sits in at most one open container, once; counts and
+    weights match the contents; parcels only reach chutes allowed for them; re-sends repeat."""
+    plans = [
+        simple_plan(
+            LAYOUT,
+            {"A": ["D0", "D1"], "B": ["D2"], "C": ["D3"]},
+            alternates={"B": ["D3"]},
+            restricted={Category.BATTERY: ("D5",)},
+        ),
+        simple_plan(
+            LAYOUT,
+            {"A": ["D4"], "B": ["D2", "D3"], "C": ["D1"]},
+            alternates={"A": ["D0"]},
+            restricted={Category.BATTERY: ("D5",)},
+            version=2,
+        ),
+    ]
+    clock = FakeClock()
+    a = Assigner(LAYOUT, plans[0], clock=clock)
+    kinds = {c.id: c for c in LAYOUT.chutes}
+    for op in operations:
+        if op[0] == "assign":
+            _, pid, scan, wait = op
+            dest, category = PARCELS[pid]
+            clock.now += wait
+            before = a.decisions
+            decision = a.assign(pid, dest, 500.0, 100, 100, 100, category, scan)
+            if decision.chute_id is not None:
+                chute = kinds[decision.chute_id]
+                if category == "general" and decision.reason in (Reason.PLANNED, Reason.ALTERNATE):
+                    assert chute.type.value == "destination" and chute.id not in ("D5",)
+                if category != "general":
+                    assert chute.id == "D5" or chute.type.value in ("reject", "exception")
+            if a.decisions == before:  # answered from the record: a re-send repeats itself
+                assert a.assign(pid, dest, 500.0, 100, 100, 100, category, scan) == decision
+        elif op[0] == "event":
+            a.chute_event(op[1], op[2])
+        elif op[0] == "divert_failed":
+            a.divert_failed(op[1])
+        else:
+            a.activate(plans[op[1]])
+        snapshot = a.snapshot()
+        seen: list[str] = []
+        for row in snapshot["chutes"]:
+            seen += [p for p, _, _ in row["contents"]]
+            status = a.chute_status(row["chute_id"])
+            assert status["count"] == len(row["contents"])
+            assert status["weight_g"] == pytest.approx(sum(w for _, w, _ in row["contents"]))
+        assert len(seen) == len(set(seen))
