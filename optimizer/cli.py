@@ -61,6 +61,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FileNotFoundError as exc:
         print(f"error: file not found: {exc.filename}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a directory given as a file, no permission, disk full, ...
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except UnicodeDecodeError as exc:  # readers name the file themselves; this is the backstop
+        print(f"error: input is not UTF-8 text (byte {exc.start}: {exc.reason})", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

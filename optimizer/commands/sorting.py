@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -12,27 +14,29 @@ from optimizer.errors import InputError, OptimizerError, Problem
 from optimizer.sorting import (
     Assigner,
     ChuteEvent,
+    Manifest,
     PlanWeights,
     capacity_matching_plan,
     check_plan,
     chute_loads,
     generate_case,
-    iter_jsonl,
     load_forecast,
     load_layout,
     load_plan,
     naive_plan,
     optimize_plan,
+    proportional_plan,
     read_scans,
     save_plan,
-    scans_from_lines,
     simulate_shift,
+    with_alternates,
     write_case,
     write_json,
 )
-from optimizer.sorting.stream import swap_full_containers
+from optimizer.sorting.assigner import parse_chute_event
+from optimizer.sorting.jsonio import iter_json_lines, scan_from_line
 
-METHODS = ("optimizer", "naive", "capacity-matching")
+METHODS = ("optimizer", "naive", "proportional", "capacity-matching")
 
 
 def register(commands: argparse._SubParsersAction, generators: argparse._SubParsersAction) -> None:
@@ -74,7 +78,12 @@ def register(commands: argparse._SubParsersAction, generators: argparse._SubPars
         "--method",
         choices=METHODS,
         default="optimizer",
-        help="optimizer (default), or a reference plan: naive, capacity-matching",
+        help="optimizer (default), or a reference plan: naive, proportional, capacity-matching",
+    )
+    plan.add_argument(
+        "--alternates",
+        action="store_true",
+        help="give a reference plan alternate chutes as the optimizer does (a fair comparison)",
     )
     plan.set_defaults(func=_sort_plan)
 
@@ -97,14 +106,17 @@ def register(commands: argparse._SubParsersAction, generators: argparse._SubPars
         "assign",
         help="assign chutes to a stream of parcel scans",
         description=(
-            "Read parcel scans (JSON lines) and write one decision per line: "
-            '{"parcel_id", "chute_id", "reason"}. Lines with an "event" key '
-            '({"event": "disabled", "chute_id": "C012"}) change chute state in stream order.'
+            "Read parcel scans (JSON lines) and write one decision per line as each scan "
+            'arrives: {"parcel_id", "chute_id", "reason"}. Lines with an "event" key '
+            '({"event": "disabled", "chute_id": "C012"}) change chute state in stream order. '
+            "A bad line is reported on stderr and skipped; the exit status is then 2."
         ),
     )
     assign.add_argument("--layout", required=True, type=Path, help="sorter layout JSON")
     assign.add_argument("--plan", required=True, type=Path, help="sort plan JSON")
-    assign.add_argument("--parcels", required=True, type=Path, help="scans, JSON lines")
+    assign.add_argument(
+        "--parcels", required=True, type=Path, help="scans, JSON lines ('-': standard input)"
+    )
     assign.add_argument("--out", type=Path, help="decisions file (default: stdout)")
     assign.add_argument("--manifests", type=Path, help="write closed-container manifests here")
     assign.add_argument(
@@ -124,10 +136,21 @@ def _positive(value: float, flag: str) -> None:
         raise InputError("must be > 0", field=flag)
 
 
+def _output_file(path: Path | None, flag: str) -> None:
+    """Refuse a directory as an output file before any work is done."""
+    if path is not None and path.is_dir():
+        raise InputError(f"{path} is a directory, not a file", field=flag)
+
+
 def _generate(args: argparse.Namespace) -> int:
     _positive(args.rate, "--rate")
     _positive(args.hours, "--hours")
-    case = generate_case(args.chutes, args.destinations, args.seed, args.rate, args.hours)
+    try:
+        case = generate_case(args.chutes, args.destinations, args.seed, args.rate, args.hours)
+    except InputError as exc:  # name the flags, not the generator's parameters
+        raise InputError(
+            [dataclasses.replace(p, field=f"--{p.field}") for p in exc.problems]
+        ) from None
     files = write_case(case, args.out)
     print(
         f"wrote {files.layout} ({len(case.layout.chutes)} chutes), {files.forecast} "
@@ -140,6 +163,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _sort_plan(args: argparse.Namespace) -> int:
     _positive(args.time_limit, "--time-limit")
+    _output_file(args.out, "--out")
     if args.workers < 1:
         raise InputError("must be >= 1", field="--workers")
     if args.move_penalty < 0:
@@ -152,6 +176,11 @@ def _sort_plan(args: argparse.Namespace) -> int:
         plan, summary = (
             naive_plan(layout, forecast, version),
             "naive plan (round-robin, volume-blind)",
+        )
+    elif args.method == "proportional":
+        plan, summary = (
+            proportional_plan(layout, forecast, version),
+            "proportional plan (chutes by volume, small destinations sharing; container-blind)",
         )
     else:
         if args.method == "capacity-matching":
@@ -183,28 +212,33 @@ def _sort_plan(args: argparse.Namespace) -> int:
             f"bound {_number(result.bound)}, gap {gap}, {result.solve_time_s:.2f} s"
         )
         if result.moves is not None:
-            summary += f", {result.moves} destinations moved"
+            among = result.stats.get("moves_among_shared_chutes", 0)
+            summary += f", {result.moves} destinations moved ({among:.0f} among shared chutes)"
+    if args.alternates and args.method != "optimizer":
+        plan = with_alternates(plan, layout, forecast)
+        summary += ", with alternates"
     loads = chute_loads(plan, layout, forecast)
     save_plan(plan, args.out, loads)
     report = check_plan(plan, layout, forecast)
-    users: dict[str, int] = {}
-    for a in plan.assignments:
-        for c in a.chute_ids:
-            users[c] = users.get(c, 0) + 1
-    mixed = sum(1 for a in plan.assignments if any(users[c] > 1 for c in a.chute_ids))
+    used = {c for a in plan.assignments for c in a.chute_ids}
     print(f"plan {plan.plan_id} -> {args.out}")
     print(summary)
     print(
-        f"{len(plan.assignments)} destinations on {len(users)} chutes ({mixed} sharing a "
-        f"chute), highest expected fill {report.max_fill:.0%}"
+        f"{len(plan.assignments)} destinations on {len(used)} chutes "
+        f"({len(plan.mixed_destinations())} sharing a chute), "
+        f"highest expected fill {report.max_fill:.0%}"
     )
     if report.ok:
         print("check: ok (capacities, chute types, categories, coverage, shares, mixing)")
-    else:
-        print(f"check: {len(report.problems)} problems", file=sys.stderr)
-        for p in report.problems[:20]:
-            print(f"  {p}", file=sys.stderr)
-    return 0
+        return 0
+    print(f"check: {len(report.problems)} problems", file=sys.stderr)
+    for p in report.problems[:20]:
+        print(f"  {p}", file=sys.stderr)
+    if args.method != "optimizer":
+        print(f"({args.method} is a reference plan, written for comparison)", file=sys.stderr)
+        return 0
+    print(f"error: the plan fails the checker; {args.out} is for inspection only", file=sys.stderr)
+    return 1
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -213,6 +247,7 @@ def _simulate(args: argparse.Namespace) -> int:
         _positive(args.rate, "--rate")
     if args.parcels is None and args.forecast is None:
         raise InputError("give --parcels (scans to replay) or --forecast", field="--parcels")
+    _output_file(args.out, "--out")
     layout = load_layout(args.layout)
     plan = load_plan(args.plan)
     parcels = read_scans(args.parcels) if args.parcels else None
@@ -234,61 +269,78 @@ def _simulate(args: argparse.Namespace) -> int:
 
 def _event_problems(item: dict[str, Any], where: str, assigner: Assigner) -> list[Problem]:
     problems = []
-    if item.get("event") not in {e.value for e in ChuteEvent}:
-        allowed = ", ".join(e.value for e in ChuteEvent)
-        problems.append(
-            Problem(f"{where}.event", f"unknown event {item.get('event')!r} ({allowed})")
-        )
+    try:
+        parse_chute_event(item.get("event"), f"{where}.event")
+    except InputError as exc:
+        problems += exc.problems
     chute_id = item.get("chute_id")
     if not isinstance(chute_id, str) or assigner.layout.chute_index(chute_id) is None:
         problems.append(Problem(f"{where}.chute_id", f"no chute {chute_id!r} in the layout"))
     return problems
 
 
+def _json_line(data: dict[str, Any]) -> str:
+    return json.dumps(data, separators=(",", ":")) + "\n"
+
+
 def _assign(args: argparse.Namespace) -> int:
+    """Answer scans as they come: one decision written (and flushed) per scan line.
+
+    A bad line is reported on stderr with its line number and field and does not stop the
+    stream; the exit status is 2 at the end if any line was refused.
+    """
+    _output_file(args.out, "--out")
+    _output_file(args.manifests, "--manifests")
     layout = load_layout(args.layout)
     assigner = Assigner(layout, load_plan(args.plan))
-    name = args.parcels.name
-    lines = list(iter_jsonl(args.parcels))
-    events: dict[int, dict[str, Any]] = {}
-    problems: list[Problem] = []
-    for number, item in lines:
-        if isinstance(item, dict) and "event" in item:
-            events[number] = item
-            problems += _event_problems(item, f"{name}:{number}", assigner)
-    scan_lines = [(n, item) for n, item in lines if n not in events]
-    try:
-        scans = iter(scans_from_lines(scan_lines, name))
-    except InputError as exc:
-        raise InputError(problems + exc.problems) from None
-    if problems:
-        raise InputError(problems)
-    manifests: list = []
-    out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout  # noqa: SIM115
-    try:
-        for number, _ in lines:
-            if number in events:
-                manifest = assigner.chute_event(events[number]["chute_id"], events[number]["event"])
-                if manifest is not None:
-                    manifests.append(manifest)
+    from_stdin = str(args.parcels) == "-"
+    name = "stdin" if from_stdin else args.parcels.name
+    refused = closed = 0
+    with ExitStack() as files:
+        source = sys.stdin.buffer if from_stdin else files.enter_context(open(args.parcels, "rb"))
+        out = files.enter_context(open(args.out, "w", encoding="utf-8")) if args.out else sys.stdout
+        manifests = (
+            files.enter_context(open(args.manifests, "w", encoding="utf-8"))
+            if args.manifests
+            else None
+        )
+
+        def hand_over(manifest: Manifest | None) -> None:
+            nonlocal closed
+            if manifest is not None:
+                closed += 1
+                if manifests is not None:
+                    manifests.write(_json_line(manifest.to_dict()))
+                    manifests.flush()
+
+        for number, item, problem in iter_json_lines(source, name):
+            where = f"{name}:{number}"
+            try:
+                if problem is not None:
+                    raise InputError([problem])
+                if isinstance(item, dict) and "event" in item:
+                    problems = _event_problems(item, where, assigner)
+                    if problems:
+                        raise InputError(problems)
+                    hand_over(assigner.chute_event(item["chute_id"], item["event"]))
+                    continue
+                decision = assigner.assign_scan(scan_from_line(item, where))
+            except InputError as exc:
+                refused += 1
+                for p in exc.problems:
+                    print(f"error: {p}", file=sys.stderr, flush=True)
                 continue
-            decision = assigner.assign_scan(next(scans))
-            out.write(json.dumps(decision.to_dict(), separators=(",", ":")) + "\n")
+            out.write(_json_line(decision.to_dict()))
+            out.flush()
             if assigner.newly_full:
-                if args.no_auto_swap:
-                    assigner.newly_full.clear()
-                else:
-                    swap_full_containers(assigner, manifests)
-    finally:
-        if out is not sys.stdout:
-            out.close()
-    if args.manifests:
-        with open(args.manifests, "w", encoding="utf-8") as handle:
-            for m in manifests:
-                handle.write(json.dumps(m.to_dict(), separators=(",", ":")) + "\n")
+                full = [layout.chutes[i].id for i in assigner.newly_full]
+                assigner.newly_full.clear()
+                if not args.no_auto_swap:
+                    for chute_id in full:
+                        hand_over(assigner.chute_event(chute_id, ChuteEvent.CONTAINER_CLOSED))
     counts = ", ".join(f"{k.value} {v}" for k, v in assigner.reason_counts.items() if v)
-    print(
-        f"{assigner.decisions} decisions ({counts}); {len(manifests)} containers closed",
-        file=sys.stderr,
-    )
+    print(f"{assigner.decisions} decisions ({counts}); {closed} containers closed", file=sys.stderr)
+    if refused:
+        print(f"error: {refused} lines refused (listed above)", file=sys.stderr)
+        return 2
     return 0

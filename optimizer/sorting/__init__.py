@@ -3,11 +3,15 @@
 The public surface, readable in one file.
 """
 
+from optimizer.sorting.alternates import with_alternates as with_alternates
+from optimizer.sorting.alternates import without_alternates as without_alternates
 from optimizer.sorting.assigner import Assigner as Assigner
 from optimizer.sorting.assigner import ChuteEvent as ChuteEvent
 from optimizer.sorting.assigner import PlanTables as PlanTables
+from optimizer.sorting.assigner import parse_chute_event as parse_chute_event
 from optimizer.sorting.baselines import capacity_matching_plan as capacity_matching_plan
 from optimizer.sorting.baselines import naive_plan as naive_plan
+from optimizer.sorting.baselines import proportional_plan as proportional_plan
 from optimizer.sorting.baselines import reserve_restricted as reserve_restricted
 from optimizer.sorting.categories import RESTRICTED_CATEGORIES as RESTRICTED_CATEGORIES
 from optimizer.sorting.categories import Category as Category
@@ -28,6 +32,7 @@ from optimizer.sorting.generator import generate_parcels as generate_parcels
 from optimizer.sorting.generator import write_case as write_case
 from optimizer.sorting.jsonio import forecast_from_dict as forecast_from_dict
 from optimizer.sorting.jsonio import forecast_to_dict as forecast_to_dict
+from optimizer.sorting.jsonio import iter_json_lines as iter_json_lines
 from optimizer.sorting.jsonio import iter_jsonl as iter_jsonl
 from optimizer.sorting.jsonio import layout_from_dict as layout_from_dict
 from optimizer.sorting.jsonio import layout_to_dict as layout_to_dict
@@ -41,6 +46,7 @@ from optimizer.sorting.jsonio import save_forecast as save_forecast
 from optimizer.sorting.jsonio import save_layout as save_layout
 from optimizer.sorting.jsonio import save_plan as save_plan
 from optimizer.sorting.jsonio import scan_from_dict as scan_from_dict
+from optimizer.sorting.jsonio import scan_from_line as scan_from_line
 from optimizer.sorting.jsonio import scan_to_dict as scan_to_dict
 from optimizer.sorting.jsonio import scans_from_lines as scans_from_lines
 from optimizer.sorting.jsonio import write_json as write_json

@@ -11,17 +11,20 @@ Not thread-safe: call it from one thread (an API event loop) or behind one lock 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from collections import deque
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
 from optimizer.errors import InputError
-from optimizer.sorting.categories import CATEGORY_VALUES, Category
+from optimizer.sorting.categories import Category, parse_category
 from optimizer.sorting.decision import Decision, Reason
 from optimizer.sorting.jsonio import plan_from_dict, plan_to_dict
-from optimizer.sorting.layout import Chute, SorterLayout
+from optimizer.sorting.layout import SorterLayout
 from optimizer.sorting.manifest import Manifest
 from optimizer.sorting.plan import SortPlan
+from optimizer.sorting.plan_tables import PlanTables, sorted_limits
 from optimizer.sorting.scan import ParcelScan
 
 FULL_WEIGHT_RATIO = 0.98  # a container this close to its weight limit counts as full
@@ -48,63 +51,17 @@ class ChuteEvent(StrEnum):
     ENABLED = "enabled"  # back in service
 
 
-@dataclass(frozen=True, slots=True)
-class _Destination:
-    chutes: tuple[int, ...]
-    alternates: tuple[int, ...]
-    quick_dim: float  # a parcel no larger than this in every dimension fits all its chutes
-    quick_weight: float  # ... and no heavier than this
-    all_limits: tuple[float, float, float, float]  # sorted dimensions + weight fitting all
-    uniform: bool  # all its chutes have the same limits: fitting one means fitting all
+_EVENTS = {e.value: e for e in ChuteEvent}
+EVENT_VALUES = ", ".join(_EVENTS)
 
 
-class PlanTables:
-    """Immutable lookup tables for one plan on one layout, built once at activation."""
-
-    def __init__(self, plan: SortPlan, layout: SorterLayout):
-        if plan.sorter_id != layout.sorter_id:
-            raise InputError(
-                f"plan is for sorter {plan.sorter_id}, not {layout.sorter_id}",
-                field="plan.sorter_id",
-            )
-        missing = sorted({cid for cid in _plan_chute_ids(plan) if layout.chute_index(cid) is None})
-        if missing:
-            raise InputError(f"chutes not in the layout: {', '.join(missing[:10])}", field="plan")
-        index = {c.id: i for i, c in enumerate(layout.chutes)}.__getitem__
-        self.plan = plan
-        self.destinations: dict[str, _Destination] = {}
-        for a in plan.assignments:
-            chutes = tuple(index(c) for c in a.chute_ids)
-            group = [layout.chutes[i] for i in chutes]
-            limits = [_sorted_limits(c) for c in group]
-            self.destinations[a.destination] = _Destination(
-                chutes,
-                tuple(index(c) for c in a.alternates),
-                min(x[2] for x in limits),
-                min(x[3] for x in limits),
-                tuple(min(x[k] for x in limits) for k in range(4)),  # type: ignore[arg-type]
-                len(set(limits)) == 1,
-            )
-        self.restricted = {
-            c.value: tuple(index(x) for x in ids) for c, ids in plan.restricted.items()
-        }
-        self.no_read = tuple(index(x) for x in plan.no_read)
-        self.exception = tuple(index(x) for x in plan.exception)
-        self.reject = tuple(index(x) for x in plan.reject)
-        self.oversize = tuple(index(x) for x in plan.oversize)
-
-
-def _sorted_limits(chute: Chute) -> tuple[float, float, float, float]:
-    a, b, c = sorted((chute.max_length_mm, chute.max_width_mm, chute.max_height_mm), reverse=True)
-    return (a, b, c, chute.max_weight_g)
-
-
-def _plan_chute_ids(plan: SortPlan) -> set[str]:
-    ids = {c for a in plan.assignments for c in (*a.chute_ids, *a.alternates)}
-    ids |= {c for v in plan.restricted.values() for c in v}
-    for role in (plan.no_read, plan.exception, plan.reject, plan.oversize):
-        ids |= set(role)
-    return ids
+def parse_chute_event(value: object, field: str = "event") -> ChuteEvent:
+    """The chute event named by `value`; anything else is an input error naming `field`."""
+    if isinstance(value, str):
+        found = _EVENTS.get(value)
+        if found is not None:
+            return found
+    raise InputError(f"unknown event {value!r} (expected one of {EVENT_VALUES})", field=field)
 
 
 class Assigner:
@@ -116,8 +73,20 @@ class Assigner:
         plan: SortPlan,
         *,
         max_tracked_parcels: int = DEFAULT_MAX_TRACKED,
+        resend_window_s: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ):
+        """`resend_window_s` (default: half a loop) tells a re-sent request from a re-scan
+        when the request carries no `scan` number; `clock` is injectable for tests."""
+        if not (isinstance(max_tracked_parcels, int) and max_tracked_parcels >= 1):
+            raise InputError("must be an integer >= 1", field="max_tracked_parcels")
+        if resend_window_s is None:
+            resend_window_s = layout.loop_time_s / 2
+        if not (isinstance(resend_window_s, int | float) and resend_window_s >= 0):
+            raise InputError("must be a number >= 0", field="resend_window_s")
         self.layout = layout
+        self._resend_window_s = float(resend_window_s)
+        self._clock = clock
         self._tables = PlanTables(plan, layout)
         chutes = layout.chutes
         n = len(chutes)
@@ -125,7 +94,7 @@ class Assigner:
         self._cap = [c.capacity_parcels for c in chutes]
         self._cap_g = [c.capacity_kg * 1000.0 for c in chutes]
         self._inv = [1.0 / c.capacity_parcels for c in chutes]
-        self._limits = [_sorted_limits(c) for c in chutes]
+        self._limits = [sorted_limits(c) for c in chutes]
         self._count = [0] * n
         self._grams = [0.0] * n
         self._state = [OPEN] * n
@@ -133,7 +102,11 @@ class Assigner:
         self._blocked = [False] * n
         self._container = [1] * n
         self._contents: list[list[tuple[str, float, str | None]]] = [[] for _ in range(n)]
-        self._records: dict[str, tuple[int, int, Decision, int]] = {}
+        # parcel id -> (scan, chute index or -1, decision, container number or 0, answered at)
+        self._records: dict[str, tuple[int, int, Decision, int, float]] = {}
+        # Parcel ids in the order they were first recorded: evicting the oldest is O(1)
+        # (taking the first key of a dict with many deleted entries in front is not).
+        self._record_order: deque[str] = deque()
         self._max_tracked = max_tracked_parcels
         self.newly_full: list[int] = []  # chute indices that became full since last drained
         self.parcels_seen = 0
@@ -146,10 +119,30 @@ class Assigner:
     def plan(self) -> SortPlan:
         return self._tables.plan
 
-    def activate(self, plan: SortPlan) -> None:
-        """Switch to `plan` atomically; containers and parcels already assigned stay as they are."""
+    def activate(self, plan: SortPlan) -> tuple[str, ...]:
+        """Switch to `plan` atomically; containers and parcels already assigned stay as they are.
+
+        A plan that does not fit the layout (chute types, roles, categories) raises InputError
+        and changes nothing. A chute whose role changes (other destinations, or another category
+        or special role) while its container holds parcels would mix two plans' parcels, maybe
+        two hand-overs, in one container: it takes nothing more until that container is closed
+        (state full, listed in `newly_full` for whoever dispatches operators). Returns the ids
+        of those chutes.
+        """
         tables = PlanTables(plan, self.layout)  # validate and build before touching anything
+        before, after = self._tables.roles, tables.roles
+        held = [
+            i
+            for i, cid in enumerate(self._ids)
+            if self._contents[i] and before.get(cid) != after.get(cid)
+        ]
         self._tables = tables
+        for i in held:
+            if self._state[i] == OPEN:
+                self._state[i] = FULL
+                self._blocked[i] = True
+                self.newly_full.append(i)
+        return tuple(self._ids[i] for i in held)
 
     # ------------------------------------------------------------ hot path
 
@@ -164,26 +157,33 @@ class Assigner:
         category: str = "general",
         scan: int | None = None,
     ) -> Decision:
-        """The chute for one scan. A repeated request for the same scan gets the same answer.
+        """The chute for one scan.
+
+        A re-sent request (same `scan` number, or without one: within `resend_window_s` of the
+        answer) gets the same answer and is not counted again. A re-scan (higher `scan`, or
+        without one: later, the parcel having gone round the loop) is decided again, keeping
+        the parcel's chute while that chute can still take it.
 
         Expects validated numbers (see `assign_scan` for a `ParcelScan`); an unknown category
         is refused with an InputError.
         """
-        if category not in _CATEGORY:
-            raise InputError(
-                f"unknown category {category!r} (expected one of {CATEGORY_VALUES})",
-                field="category",
-                code="unknown_category",
-            )
-        record = self._records.get(parcel_id)
+        try:
+            known = category in _CATEGORY
+        except TypeError:  # unhashable: certainly not a category name
+            known = False
+        if not known:
+            parse_category(category)  # raises the InputError
+        try:
+            record = self._records.get(parcel_id)
+        except TypeError:  # unhashable
+            raise InputError("must be a non-empty string", field="parcel_id") from None
         if record is not None:
-            previous = record[2]
             if scan is None:
-                if previous[2] is not _RECIRCULATE:
-                    return previous
-                scan = record[0] + 1
+                if self._clock() - record[4] <= self._resend_window_s:
+                    return record[2]  # the controller re-sent its request
+                scan = record[0] + 1  # back after a loop
             elif scan <= record[0]:
-                return previous
+                return record[2]
             self._release(record)
             preferred = record[1]
         else:
@@ -242,7 +242,14 @@ class Assigner:
             if size is None:
                 x, y, z = sorted((length_mm, width_mm, height_mm), reverse=True)
                 size = (x, y, z, weight_g)
-            chute = self._least_filled(candidates, size)
+            if (
+                preferred >= 0
+                and preferred in candidates
+                and self._least_filled((preferred,), size) == preferred
+            ):
+                chute = preferred  # a re-scan keeps its chute while it can take the parcel
+            else:
+                chute = self._least_filled(candidates, size)
             if (
                 chute < 0
                 and reason is not _ALTERNATE
@@ -265,12 +272,20 @@ class Assigner:
                 blocked[chute] = True
                 self.newly_full.append(chute)
             decision = Decision(parcel_id, self._ids[chute], reason)
-            self._records[parcel_id] = (scan, chute, decision, self._container[chute])
+            self._records[parcel_id] = (
+                scan,
+                chute,
+                decision,
+                self._container[chute],
+                self._clock(),
+            )
         else:
             decision = Decision(parcel_id, None, reason)
-            self._records[parcel_id] = (scan, -1, decision, 0)
-        if record is None and len(self._records) > self._max_tracked:
-            del self._records[next(iter(self._records))]
+            self._records[parcel_id] = (scan, -1, decision, 0, self._clock())
+        if record is None:
+            self._record_order.append(parcel_id)
+            if len(self._records) > self._max_tracked:
+                del self._records[self._record_order.popleft()]
         self.decisions += 1
         self.reason_counts[reason] += 1
         return decision
@@ -308,35 +323,51 @@ class Assigner:
                 chosen, best = i, r
         return chosen
 
-    def _release(self, record: tuple[int, int, Decision, int]) -> None:
+    def _release(self, record: tuple[int, int, Decision, int, float]) -> bool:
         """A re-scanned parcel did not drop: take it out of the container it was counted in."""
         chute = record[1]
         if chute < 0 or self._container[chute] != record[3]:
-            return
+            return False
         contents = self._contents[chute]
         for k in range(len(contents) - 1, -1, -1):
             if contents[k][0] == record[2][0]:
                 self._count[chute] -= 1
                 self._grams[chute] -= contents[k][1]
                 del contents[k]
-                return
+                return True
+        return False
+
+    def divert_failed(self, parcel_id: str) -> bool:
+        """The sorter reports that a parcel did not drop into the chute it was given.
+
+        The parcel is taken off that chute's open container, so the container's manifest
+        lists only what is in it; the parcel stays on the loop and its re-scan is decided
+        again. False when there was nothing to take off (unknown parcel, no chute, or its
+        container already closed: that manifest was already handed over).
+        """
+        if not isinstance(parcel_id, str):
+            raise InputError("must be a non-empty string", field="parcel_id")
+        record = self._records.get(parcel_id)
+        if record is None or record[1] < 0:
+            return False
+        released = self._release(record)
+        self._records[parcel_id] = (record[0], record[1], record[2], 0, record[4])
+        return released
 
     # ------------------------------------------------------------ chute events
 
-    def chute_event(self, chute_id: str, event: ChuteEvent | str) -> Manifest | None:
-        """Apply a chute event; closing a container returns its manifest."""
-        i = self.layout.chute_index(chute_id)
+    def _chute(self, chute_id: object) -> int:
+        i = self.layout.chute_index(chute_id) if isinstance(chute_id, str) else None
         if i is None:
             raise InputError(
                 f"no chute {chute_id!r} in layout {self.layout.sorter_id}", field="chute_id"
             )
-        try:
-            kind = ChuteEvent(event)
-        except ValueError:
-            allowed = ", ".join(e.value for e in ChuteEvent)
-            raise InputError(
-                f"unknown event {event!r} (expected one of {allowed})", field="event"
-            ) from None
+        return i
+
+    def chute_event(self, chute_id: str, event: ChuteEvent | str) -> Manifest | None:
+        """Apply a chute event; closing a container returns its manifest."""
+        i = self._chute(chute_id)
+        kind = parse_chute_event(event)
         manifest = None
         if kind == ChuteEvent.FULL:
             self._state[i] = FULL
@@ -376,11 +407,7 @@ class Assigner:
     # ------------------------------------------------------------ inspection and persistence
 
     def chute_status(self, chute_id: str) -> dict[str, Any]:
-        i = self.layout.chute_index(chute_id)
-        if i is None:
-            raise InputError(
-                f"no chute {chute_id!r} in layout {self.layout.sorter_id}", field="chute_id"
-            )
+        i = self._chute(chute_id)
         return {
             "chute_id": chute_id,
             "state": _STATE_NAMES[self._state[i]],
@@ -442,6 +469,7 @@ class Assigner:
                 field="snapshot.sorter_id",
             )
         assigner = cls(layout, plan_from_dict(data["plan"], root="snapshot.plan"), **kwargs)
+        restored_at = assigner._clock()
         try:
             for item in data["chutes"]:
                 i = layout.chute_index(item["chute_id"])
@@ -459,7 +487,12 @@ class Assigner:
                 if chute is None:
                     raise InputError(f"unknown chute {chute_id!r}", field=f"snapshot.parcels.{pid}")
                 decision = Decision(pid, chute_id, _REASONS[reason])
-                assigner._records[pid] = (int(scan), chute, decision, int(container))
+                if pid not in assigner._records:
+                    assigner._record_order.append(pid)
+                # answered before the restart: a request soon after it is taken as a re-send
+                assigner._records[pid] = (int(scan), chute, decision, int(container), restored_at)
+            while len(assigner._records) > assigner._max_tracked:  # a smaller cap than before
+                del assigner._records[assigner._record_order.popleft()]
             counters = data["counters"]
             assigner.parcels_seen = int(counters["parcels_seen"])
             assigner.decisions = int(counters["decisions"])

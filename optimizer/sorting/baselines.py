@@ -2,6 +2,9 @@
 
 * `naive_plan`: what a static, volume-blind plan looks like: every hand-over group gets
   chutes in proportion to its number of destinations, dealt round-robin in layout order.
+* `proportional_plan`: what a planner builds in a spreadsheet: chutes in proportion to
+  volume, small destinations of a hand-over sharing chutes (first fit to `soft_fill`),
+  the heaviest loads per chute nearest the induction points. Volume-aware, container-blind.
 * `capacity_matching_plan`: the published capacity-matching model (Zhang et al. 2025,
   arXiv 2510.03472): each chute serves one destination; destination j gets between 1 and
   ceil(max(1, 1.5 x chutes x volume share of j)) chutes; minimise the sum over destinations
@@ -135,6 +138,79 @@ def naive_plan(layout: SorterLayout, forecast: Forecast, version: int = 1) -> So
                 DestinationAssignment(m, tuple(ChuteShare(c, 1.0 / len(ids)) for c in ids))
             )
     return _plan(layout, assignments, restricted, "naive", version)
+
+
+def proportional_plan(
+    layout: SorterLayout,
+    forecast: Forecast,
+    version: int = 1,
+    soft_fill: float = PlanWeights().soft_fill,
+) -> SortPlan:
+    """Volume-proportional heuristic: a sensible hand-made plan to measure the optimizer by.
+
+    A destination smaller than `soft_fill` of an average container per swap interval shares
+    chutes with others of its hand-over (first fit decreasing, up to that fill); the other
+    destinations split the remaining chutes in proportion to their volume (at least one each,
+    largest remainders); the heaviest loads per chute get the chutes nearest the induction
+    points. Alternates are not added (see `alternates.with_alternates`).
+    """
+    restricted = reserve_restricted(layout, forecast, soft_fill)
+    travel = layout.mean_travel_m
+    chutes = sorted(_general_chutes(layout, restricted), key=lambda i: (travel[i], i))
+    if not chutes:
+        raise InputError("no destination chute for general goods", field="layout.chutes")
+    split = split_volumes(forecast)
+    interval_h = layout.swap_interval_s / 3600.0
+    room = soft_fill * sum(layout.chutes[i].capacity_parcels for i in chutes) / len(chutes)
+    room /= interval_h  # parcels/h one shared chute takes at `soft_fill`
+    handover = {d.destination: d.handover for d in forecast.destinations}
+    small = sorted(
+        (d.destination for d in forecast.destinations if split.general[d.destination] < room),
+        key=lambda n: (-split.general[n], n),
+    )
+    bins: list[tuple[str, list[str], float]] = []  # hand-over, members, load
+    for name in small:
+        volume = split.general[name]
+        target = next((b for b in bins if b[0] == handover[name] and b[2] + volume <= room), None)
+        if target is None:
+            bins.append((handover[name], [name], volume))
+        else:
+            target[1].append(name)
+            bins[bins.index(target)] = (target[0], target[1], target[2] + volume)
+    large = [d.destination for d in forecast.destinations if d.destination not in set(small)]
+    spare = len(chutes) - len(bins) - len(large)
+    if spare < 0:
+        raise InputError(
+            f"{len(bins) + len(large)} chutes needed even with small destinations sharing, "
+            f"{len(chutes)} available",
+            field="forecast.destinations",
+            code="too_many_destinations",
+        )
+    available = len(chutes) - len(bins)
+    volume = sum(split.general[n] for n in large) or 1.0
+    exact = {n: available * split.general[n] / volume for n in large}
+    counts = {n: max(1, math.floor(exact[n])) for n in large}
+    while sum(counts.values()) < available:  # largest remainders first
+        counts[max(large, key=lambda n: (exact[n] - counts[n], n))] += 1
+    while sum(counts.values()) > available:  # the minimum of one chute overdrew
+        counts[min((n for n in large if counts[n] > 1), key=lambda n: exact[n] - counts[n])] -= 1
+    items = [(split.general[n] / counts[n], n, counts[n], [n]) for n in large]
+    items += [(load, f"~{k}", 1, members) for k, (_, members, load) in enumerate(bins)]
+    served: dict[str, list[str]] = {}
+    position = 0
+    for _, _, count, members in sorted(items, key=lambda x: (-x[0], x[1])):
+        ids = [layout.chutes[i].id for i in chutes[position : position + count]]
+        position += count
+        for member in members:
+            served[member] = ids
+    assignments = [
+        DestinationAssignment(
+            d.destination,
+            tuple(ChuteShare(c, 1.0 / len(served[d.destination])) for c in served[d.destination]),
+        )
+        for d in forecast.destinations
+    ]
+    return _plan(layout, assignments, restricted, "proportional", version)
 
 
 def capacity_matching_plan(

@@ -118,6 +118,14 @@ def check_plan(
                 continue
             if target.type != ChuteType.DESTINATION or Category.GENERAL not in target.categories:
                 fail(where, f"{a.destination}: chute {cid} cannot take general goods", "chute_type")
+        for cid in a.alternates:
+            other = roles.get(cid, set()) - {"destination"}
+            if other:
+                fail(
+                    where,
+                    f"{a.destination}: alternate chute {cid} is a {', '.join(sorted(other))} chute",
+                    "role_conflict",
+                )
         mates = {m for cid in a.alternates for m in on_chute.get(cid, [])}
         for mate in mates:
             if handover.get(mate) != handover.get(a.destination):

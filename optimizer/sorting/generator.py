@@ -79,8 +79,11 @@ SIZE_WEIGHT_FACTOR = {"small": 0.6, "medium": 1.2, "large": 2.5, "oversize": 6.0
 DEFAULT_RATE = 20_000.0
 NO_READ_SHARE = 0.012
 UNKNOWN_SHARE = 0.003
-CONTAINER_PARCELS = 120
+CONTAINER_PARCELS = 120  # a gaylord (pallet box) under a destination chute
 CONTAINER_KG = 400.0
+BAG_PARCELS = 80  # a postal sack: light parcels fill it by count, heavier ones by weight
+BAG_KG = 30.0  # the UPU limit for a mail bag
+BAG_SHARE = 0.3  # of destination chutes
 SPECIAL_CONTAINER_PARCELS = 150
 SWAP_INTERVAL_S = 1800.0
 
@@ -160,7 +163,8 @@ def generate_layout(
 
     Inductions sit together at the start of the loop; chutes line both sides of it. Special
     chutes (no-read, reject, exception, oversize) are at the far end, where parcels that
-    cannot be sorted end their loop. Some destination chutes are fitted for restricted goods.
+    cannot be sorted end their loop. Some destination chutes are fitted for restricted goods;
+    about a third hold postal sacks (80 parcels, 30 kg) instead of gaylords (120, 400 kg).
     """
     if chutes < 12:
         raise InputError("a sorter needs at least 12 chutes", field="chutes")
@@ -208,6 +212,8 @@ def generate_layout(
         for _ in range(count):
             categories[int(fitted[k])] = frozenset({Category.GENERAL, category})
             k += 1
+    bags = rng.random(n_destination) < BAG_SHARE
+    bags[fitted] = False  # restricted goods go into gaylords (fire-safe, sealed ones)
     result = []
     for index, (position, kind) in enumerate(zip(positions, kinds, strict=True)):
         is_special = kind != ChuteType.DESTINATION
@@ -217,8 +223,12 @@ def generate_layout(
                 id=f"C{index + 1:03d}",
                 position_m=round(position, 2),
                 type=kind,
-                capacity_parcels=SPECIAL_CONTAINER_PARCELS if is_special else CONTAINER_PARCELS,
-                capacity_kg=1000.0 if is_special else CONTAINER_KG,
+                capacity_parcels=SPECIAL_CONTAINER_PARCELS
+                if is_special
+                else BAG_PARCELS
+                if bags[index]
+                else CONTAINER_PARCELS,
+                capacity_kg=1000.0 if is_special else BAG_KG if bags[index] else CONTAINER_KG,
                 max_length_mm=1600 if oversize else 800,
                 max_width_mm=900 if oversize else 600,
                 max_height_mm=800 if oversize else 600,

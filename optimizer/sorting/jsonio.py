@@ -10,10 +10,16 @@ import json
 import math
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 from optimizer.errors import InputError, Problem
-from optimizer.sorting.categories import CATEGORY_VALUES, Category
+from optimizer.sorting.categories import (
+    CATEGORY_NAMES,
+    CATEGORY_VALUES,
+    Category,
+    parse_category,
+    parse_restricted_category,
+)
 from optimizer.sorting.forecast import DestinationForecast, Forecast
 from optimizer.sorting.layout import Chute, ChuteType, InductionPoint, SorterLayout
 from optimizer.sorting.plan import ChuteShare, DestinationAssignment, SortPlan
@@ -100,11 +106,44 @@ def _is_chute_type(v: Any) -> str | None:
     )
 
 
-def _is_categories(v: Any) -> str | None:
-    if not isinstance(v, list) or not v:
-        return "must be a non-empty list of categories"
-    bad = [x for x in v if x not in {c.value for c in Category}]
-    return f"unknown categories {bad} (expected {CATEGORY_VALUES})" if bad else None
+def _is_non_empty_list(v: Any) -> str | None:
+    return None if isinstance(v, list) and v else "must be a non-empty list"
+
+
+def _at_least(low: float, strict: bool, integer: bool = False) -> Callable[[Any], str | None]:
+    """A check for a number (an integer if asked) above `low`, with the domain's own wording."""
+    if strict:
+        wording = f"must be > {low:g}"
+    else:
+        wording = f"must be {'an integer' if integer else 'a number'} >= {low:g}"
+
+    def check(v: Any) -> str | None:
+        problem = _is_int(v) if integer else _is_number(v)
+        if problem:
+            return problem
+        return None if (v > low if strict else v >= low) else wording
+
+    return check
+
+
+def _is_share(v: Any) -> str | None:
+    problem = _is_number(v)
+    return problem or (None if 0 <= v < 1 else "must be a share in [0, 1)")
+
+
+def _categories(r: _Reader, item: dict, path: str) -> list[Category] | None:
+    """A chute's categories, each bad one reported with its own index."""
+    raw = r.get(item, "categories", path, _is_non_empty_list, ["general"])
+    if raw is None:
+        return None
+    before = len(r.problems)
+    found = []
+    for k, value in enumerate(raw):
+        try:
+            found.append(parse_category(value, f"{path}.categories[{k}]"))
+        except InputError as exc:
+            r.problems += exc.problems
+    return found if len(r.problems) == before else None
 
 
 def _root(data: Any, root: str) -> tuple[_Reader, dict]:
@@ -115,8 +154,14 @@ def _root(data: Any, root: str) -> tuple[_Reader, dict]:
 
 
 def read_json(path: str | Path, what: str) -> Any:
-    """Parse a JSON file; a syntax error names the file and the position."""
-    text = Path(path).read_text(encoding="utf-8")
+    """Parse a JSON file; a syntax error or non-UTF-8 text names the file and the position."""
+    raw = Path(path).read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{Path(path).name} is not UTF-8 text (byte {exc.start}: {exc.reason})", field=what
+        ) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -145,15 +190,15 @@ _CHUTE_NUMBERS = {
 def layout_from_dict(data: Any, root: str = "layout") -> SorterLayout:
     r, data = _root(data, root)
     sorter_id = r.get(data, "sorter_id", root, _is_str)
-    loop = r.get(data, "loop_length_m", root, _is_number)
-    speed = r.get(data, "speed_m_s", root, _is_number)
+    loop = r.get(data, "loop_length_m", root, _at_least(0, strict=True))
+    speed = r.get(data, "speed_m_s", root, _at_least(0, strict=True))
     ops = {
         key: r.get(data, key, root, check, default)
         for key, check, default in (
-            ("swap_interval_s", _is_number, 1800.0),
-            ("swap_duration_s", _is_number, 20.0),
-            ("full_response_s", _is_number, 120.0),
-            ("max_recirculations", _is_int, 3),
+            ("swap_interval_s", _at_least(0, strict=True), 1800.0),
+            ("swap_duration_s", _at_least(0, strict=False), 20.0),
+            ("full_response_s", _at_least(0, strict=False), 120.0),
+            ("max_recirculations", _at_least(0, strict=False, integer=True), 3),
         )
     }
     inductions = []
@@ -175,9 +220,9 @@ def layout_from_dict(data: Any, root: str = "layout") -> SorterLayout:
             continue
         cid, pos = r.get(item, "id", path, _is_str), r.get(item, "position_m", path, _is_number)
         kind = r.get(item, "type", path, _is_chute_type, "destination")
-        cats = r.get(item, "categories", path, _is_categories, ["general"])
+        cats = _categories(r, item, path)
         numbers = {k: r.get(item, k, path, check, None) for k, check in _CHUTE_NUMBERS.items()}
-        if None in (cid, pos, kind, cats):
+        if cid is None or pos is None or kind is None or cats is None:
             continue
         kwargs = {k: v for k, v in numbers.items() if v is not None}
         chute = r.build(
@@ -186,7 +231,7 @@ def layout_from_dict(data: Any, root: str = "layout") -> SorterLayout:
             id=cid,
             position_m=float(pos),
             type=ChuteType(kind),
-            categories=frozenset(Category(c) for c in cats),
+            categories=frozenset(cats),
             **kwargs,
         )
         if chute:
@@ -230,6 +275,19 @@ def _check_ids_and_positions(r: _Reader, data: dict, root: str, loop: Any) -> No
                 and pos >= loop
             ):
                 r.fail(f"{root}.{name}[{i}].position_m", "must be less than loop_length_m")
+
+
+def _check_unique(r: _Reader, items: Any, key: str, path: str) -> None:
+    """Duplicate keys in a list of objects, reported with the later item's index."""
+    if not isinstance(items, list):
+        return
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        value = item.get(key) if isinstance(item, dict) else None
+        if isinstance(value, str) and value:
+            if value in seen:
+                r.fail(f"{path}[{i}].{key}", f"duplicate {value!r}")
+            seen.add(value)
 
 
 def layout_to_dict(layout: SorterLayout) -> dict[str, Any]:
@@ -302,7 +360,7 @@ def forecast_from_dict(data: Any, root: str = "forecast") -> Forecast:
         size_mix = r.get(item, "size_mix", path, _is_mix, {"small": 1.0})
         if None in (name, rate, carrier, category_mix, size_mix) or None in extra.values():
             continue
-        unknown = [k for k in category_mix if k not in {c.value for c in Category}]
+        unknown = [k for k in category_mix if k not in CATEGORY_NAMES]
         if unknown:
             for k in unknown:
                 r.fail(f"{path}.category_mix.{k}", f"unknown category (expected {CATEGORY_VALUES})")
@@ -319,8 +377,9 @@ def forecast_from_dict(data: Any, root: str = "forecast") -> Forecast:
         )
         if d:
             destinations.append(d)
-    no_read = r.get(data, "no_read_share", root, _is_number, 0.0)
-    unknown_share = r.get(data, "unknown_share", root, _is_number, 0.0)
+    no_read = r.get(data, "no_read_share", root, _is_share, 0.0)
+    unknown_share = r.get(data, "unknown_share", root, _is_share, 0.0)
+    _check_unique(r, data.get("destinations"), "destination", f"{root}.destinations")
     wave = r.get(
         data, "wave", root, lambda v: None if isinstance(v, str) else "must be a string", ""
     )
@@ -376,7 +435,7 @@ _SPECIAL_ROLES = ("no_read", "reject", "exception", "oversize")
 def plan_from_dict(data: Any, root: str = "plan") -> SortPlan:
     r, data = _root(data, root)
     sorter_id = r.get(data, "sorter_id", root, _is_str)
-    version = r.get(data, "version", root, _is_int)
+    version = r.get(data, "version", root, _at_least(1, strict=False, integer=True))
     method = r.get(data, "method", root, _is_str, "imported")
     created_at = r.get(
         data, "created_at", root, lambda v: None if isinstance(v, str) else "must be a string", ""
@@ -419,12 +478,16 @@ def plan_from_dict(data: Any, root: str = "plan") -> SortPlan:
     raw_restricted = r.get(data, "restricted", root, _is_object, {}) or {}
     for key, ids in raw_restricted.items():
         path = f"{root}.restricted.{key}"
-        if key not in {c.value for c in Category} or key == "general":
-            r.fail(path, "unknown restricted category (expected battery, liquid, cosmetics, food)")
-        elif _is_str_list(ids):
+        try:
+            category = parse_restricted_category(key, path)
+        except InputError as exc:
+            r.problems += exc.problems
+            continue
+        if _is_str_list(ids):
             r.fail(path, "must be a list of chute ids")
         else:
-            restricted[Category(key)] = tuple(ids)
+            restricted[category] = tuple(ids)
+    _check_unique(r, data.get("assignments"), "destination", f"{root}.assignments")
     r.raise_if_any()
     plan = r.build(
         root,
@@ -490,6 +553,10 @@ def scan_from_dict(data: Any, root: str = "scan") -> ParcelScan:
     return out[0]
 
 
+_NON_NEGATIVE = _at_least(0, strict=False)
+_SCAN_NUMBER = _at_least(1, strict=False, integer=True)
+
+
 def _scan_into(r: _Reader, data: dict, path: str, out: list[ParcelScan]) -> None:
     before = len(r.problems)
     parcel_id = r.get(data, "parcel_id", path, _is_str)
@@ -499,19 +566,17 @@ def _scan_into(r: _Reader, data: dict, path: str, out: list[ParcelScan]) -> None
     if destination is not None and _is_str(destination):
         r.fail(f"{path}.destination", "must be a non-empty string or null")
     numbers = {
-        k: r.get(data, k, path, _is_number)
+        k: r.get(data, k, path, _NON_NEGATIVE)
         for k in ("weight_g", "length_mm", "width_mm", "height_mm")
     }
-    category = data.get("category", "general")
-    if category not in {c.value for c in Category}:
-        r.fail(
-            f"{path}.category",
-            f"unknown category {category!r} (expected one of {CATEGORY_VALUES})",
-            "unknown_category",
-        )
-    scan = r.get(data, "scan", path, _is_int, None)
+    category = Category.GENERAL
+    try:
+        category = parse_category(data.get("category", "general"), f"{path}.category")
+    except InputError as exc:
+        r.problems += exc.problems
+    scan = r.get(data, "scan", path, _SCAN_NUMBER, None)
     induction = r.get(data, "induction", path, _is_str, None)
-    arrival = r.get(data, "arrival_s", path, _is_number, None)
+    arrival = r.get(data, "arrival_s", path, _NON_NEGATIVE, None)
     if len(r.problems) > before:
         return
     item = r.build(
@@ -519,7 +584,7 @@ def _scan_into(r: _Reader, data: dict, path: str, out: list[ParcelScan]) -> None
         ParcelScan,
         parcel_id=parcel_id,
         destination=destination,
-        category=Category(category),
+        category=category,
         scan=scan,
         induction=induction,
         arrival_s=None if arrival is None else float(arrival),
@@ -529,17 +594,38 @@ def _scan_into(r: _Reader, data: dict, path: str, out: list[ParcelScan]) -> None
         out.append(item)
 
 
+def iter_json_lines(source: IO[bytes], name: str) -> Iterator[tuple[int, Any, Problem | None]]:
+    """(line number, parsed value, problem) for each non-blank line of a binary stream.
+
+    A line that is not UTF-8 or not JSON comes with its problem (and value None) and the
+    stream goes on, so a reader can report every bad line, or answer the good ones.
+    """
+    for number, raw in enumerate(source, start=1):
+        if not raw.strip():
+            continue
+        where = f"{name}:{number}"
+        try:
+            yield number, json.loads(raw.decode("utf-8")), None
+        except UnicodeDecodeError as exc:
+            yield number, None, Problem(where, f"not UTF-8 text (byte {exc.start}: {exc.reason})")
+        except json.JSONDecodeError as exc:
+            yield number, None, Problem(where, f"not valid JSON ({exc.msg})")
+
+
 def iter_jsonl(path: str | Path) -> Iterator[tuple[int, Any]]:
-    """(line number, parsed object) for each non-blank line; bad JSON is an input error."""
-    name = Path(path).name
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield number, json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"not valid JSON ({exc.msg})", field=f"{name}:{number}") from None
+    """(line number, parsed object) for each non-blank line; the first bad line is an error."""
+    with open(path, "rb") as handle:
+        for number, data, problem in iter_json_lines(handle, Path(path).name):
+            if problem is not None:
+                raise InputError([problem])
+            yield number, data
+
+
+def scan_from_line(data: Any, where: str) -> ParcelScan:
+    """One scan of a stream (`where` is `file:line`); every problem of the line at once."""
+    if not isinstance(data, dict):
+        raise InputError("must be a JSON object", field=where)
+    return scan_from_dict(data, where)
 
 
 def scans_from_lines(lines: Iterable[tuple[int, Any]], name: str) -> list[ParcelScan]:
@@ -557,7 +643,20 @@ def scans_from_lines(lines: Iterable[tuple[int, Any]], name: str) -> list[Parcel
 
 
 def read_scans(path: str | Path) -> list[ParcelScan]:
-    return scans_from_lines(iter_jsonl(path), Path(path).name)
+    """Every scan of a JSON-lines file; all bad lines (JSON or fields) reported together."""
+    name = Path(path).name
+    r = _Reader()
+    scans: list[ParcelScan] = []
+    with open(path, "rb") as handle:
+        for number, data, problem in iter_json_lines(handle, name):
+            if problem is not None:
+                r.problems.append(problem)
+            elif not isinstance(data, dict):
+                r.fail(f"{name}:{number}", "must be a JSON object")
+            else:
+                _scan_into(r, data, f"{name}:{number}", scans)
+    r.raise_if_any()
+    return scans
 
 
 def scan_to_dict(scan: ParcelScan) -> dict[str, Any]:

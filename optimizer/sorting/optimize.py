@@ -9,16 +9,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from optimizer.errors import InfeasibleError, InputError
+from optimizer.sorting.coarse_start import spread_over_bands
 from optimizer.sorting.forecast import Forecast
 from optimizer.sorting.layout import ChuteType, SorterLayout
 from optimizer.sorting.objective import PlanWeights
 from optimizer.sorting.placement import place
 from optimizer.sorting.plan import SortPlan
-from optimizer.sorting.problem import build_problem
+from optimizer.sorting.problem import PlanningProblem, build_problem
 from optimizer.sorting.warm_start import greedy_zone_solution
 from optimizer.sorting.zone_model import (
     COST_SCALE,
     ModelOutcome,
+    Options,
+    ZoneSolution,
     build_options,
     evaluate,
     solve_zone_model,
@@ -27,6 +30,8 @@ from optimizer.sorting.zones import DEFAULT_BANDS
 from optimizer.status import SolveStatus
 
 log = logging.getLogger("optimizer.sorting.optimize")
+# Warm start with several container sizes: (distance bands, share of the time limit at most)
+COARSE_STEPS = ((1, 0.15), (2, 0.3))
 
 
 @dataclass(frozen=True)
@@ -78,16 +83,66 @@ def _gap(objective: float, bound: float | None) -> float | None:
     return max(0.0, (objective - bound) / objective)
 
 
-def count_moves(plan: SortPlan, current: SortPlan | None) -> int | None:
+def moved_destinations(plan: SortPlan, current: SortPlan) -> list[str]:
     """Destinations present in both plans whose set of chutes changed."""
-    if current is None:
-        return None
     before = {a.destination: set(a.chute_ids) for a in current.assignments}
-    return sum(
-        1
+    return [
+        a.destination
         for a in plan.assignments
         if a.destination in before and set(a.chute_ids) != before[a.destination]
-    )
+    ]
+
+
+def count_moves(plan: SortPlan, current: SortPlan | None) -> int | None:
+    """Destinations present in both plans whose set of chutes changed."""
+    return None if current is None else len(moved_destinations(plan, current))
+
+
+def _coarse_start(
+    problem: PlanningProblem,
+    options: Options,
+    weights: PlanWeights | None,
+    current: SortPlan | None,
+    time_limit_s: float,
+    seed: int,
+    workers: int,
+) -> tuple[ZoneSolution, int] | None:
+    """With several container sizes: solve coarser zone models first (one distance band, then
+    two), each started from the previous one spread over its bands; spread the last one."""
+    bands = 1 + max(z.zone.band for z in problem.zones)
+    previous: tuple[PlanningProblem, ZoneSolution] | None = None
+    for coarse_bands, share in COARSE_STEPS:
+        if coarse_bands >= bands or share * time_limit_s < 0.05:
+            break
+        coarse = build_problem(problem.layout, problem.forecast, weights, current, coarse_bands)
+        coarse_options = build_options(coarse)
+        if any(not o for o in coarse_options.dedicated.values()):
+            break
+        hint = greedy_zone_solution(coarse, coarse_options)
+        if previous is not None:
+            spread = spread_over_bands(coarse, coarse_options, *previous)
+            if spread is not None and (
+                hint is None or evaluate(coarse_options, spread) < evaluate(coarse_options, hint)
+            ):
+                hint = spread
+        outcome = solve_zone_model(
+            coarse, coarse_options, share * time_limit_s, seed, workers, hint
+        )
+        log.info(
+            "coarse zone model, %d band(s): %s %s", coarse_bands, outcome.status, outcome.objective
+        )
+        found = outcome.solution
+        if found is None or (
+            hint is not None and evaluate(coarse_options, hint) < evaluate(coarse_options, found)
+        ):
+            found = hint
+        if found is None:
+            break
+        previous = (coarse, found)
+    if previous is None:
+        return None
+    spread = spread_over_bands(problem, options, *previous)
+    return None if spread is None else (spread, evaluate(options, spread))
 
 
 def optimize_plan(
@@ -130,11 +185,17 @@ def optimize_plan(
             f"destination {hopeless[0]} needs more chutes than the sorter has room for",
             field="forecast.destinations",
         )
-    if any(not opts for opts in options.restricted.values()):
-        raise InfeasibleError("restricted goods do not fit their capable chutes", field="forecast")
 
     hint = greedy_zone_solution(problem, options)
     hint_objective = evaluate(options, hint) if hint is not None else None
+    classes = {(z.zone.capacity_parcels, z.zone.capacity_kg) for z in problem.zones}
+    if len(classes) > 1 and len(classes) < len(problem.zones):
+        spent = time.perf_counter() - started
+        coarse = _coarse_start(
+            problem, options, weights, current, time_limit_s - spent, seed, workers
+        )
+        if coarse is not None and (hint_objective is None or coarse[1] < hint_objective):
+            hint, hint_objective = coarse
     setup_s = time.perf_counter() - started
     outcome: ModelOutcome = solve_zone_model(
         problem, options, max(0.05, time_limit_s - setup_s), seed, workers, hint
@@ -153,8 +214,12 @@ def optimize_plan(
             field="forecast",
         )
     solution, objective = outcome.solution, outcome.objective
-    if solution is None and hint is not None:
-        solution, objective = hint, hint_objective
+    if (
+        hint is not None
+        and hint_objective is not None
+        and (objective is None or hint_objective < objective)
+    ):
+        solution, objective = hint, hint_objective  # the warm start was not improved on
     if outcome.status == "OPTIMAL":
         status = SolveStatus.OPTIMAL
     elif solution is not None:
@@ -183,16 +248,18 @@ def optimize_plan(
     )
     bound = None if outcome.bound is None else min(outcome.bound, objective) / COST_SCALE
     objective_value = objective / COST_SCALE
-    mixed = solution.mixed_destinations(options)
+    mixed = plan.mixed_destinations()
     stats = {
         "zones": float(len(problem.zones)),
         "model_variables": float(outcome.variables),
-        "mixed_destinations": float(sum(len(v) for v in mixed.values())),
-        "mixed_volume_per_hour": sum(
-            problem.destinations[j].volume for v in mixed.values() for j in v
-        ),
+        "mixed_destinations": float(len(mixed)),
+        "mixed_volume_per_hour": sum(d.volume for d in problem.destinations if d.name in mixed),
         "shared_chutes": float(sum(m for (m, _) in solution.pools.values())),
     }
+    if current is not None:
+        moved = moved_destinations(plan, current)
+        stay_shared = current.mixed_destinations() & mixed
+        stats["moves_among_shared_chutes"] = float(sum(1 for d in moved if d in stay_shared))
     for label, target in (("time_to_gap_2pct_s", 0.02), ("time_to_gap_0_1pct_s", 0.001)):
         reached = outcome.time_to_gap(target)
         if reached is not None:

@@ -27,7 +27,6 @@ MAX_ALTERNATES = 2
 class Placement:
     assignments: tuple[DestinationAssignment, ...]
     restricted: dict[Category, tuple[str, ...]]
-    chute_load_h: dict[int, float]  # layout index -> parcels/h counted against capacity
 
 
 def _assign_roles(
@@ -35,8 +34,12 @@ def _assign_roles(
     z: int,
     demand: dict[Category, int],
     previous_role: dict[int, Category],
+    wanted: set[int],
 ) -> dict[Category, list[int]]:
-    """Chutes of zone z for each role, by min-cost flow: feasible by Hall, stable where possible."""
+    """Chutes of zone z for each role, by min-cost flow: feasible by Hall, stable where possible.
+
+    `wanted` are the general chutes whose destinations can stay on them: they are kept first.
+    """
     zone = problem.zones[z]
     graph = nx.DiGraph()
     total = 0
@@ -49,8 +52,12 @@ def _assign_roles(
         graph.add_edge(("chute", index), "sink", capacity=1, weight=0)
         for role, count in demand.items():
             if count and role in cats:
-                # Keep a chute's current role; otherwise spare the chutes that can do more.
-                cost = 0 if previous_role.get(index) == role else 1 + len(cats)
+                # Keep a chute's current role (first those whose parcels can stay on it);
+                # otherwise spare the chutes that can do more.
+                if previous_role.get(index) != role:
+                    cost = 2 + len(cats)
+                else:
+                    cost = 0 if role != Category.GENERAL or index in wanted else 1
                 graph.add_edge(("role", role), ("chute", index), capacity=1, weight=cost)
     if total == 0:
         return {}
@@ -101,6 +108,13 @@ def place(
                     if a.destination in group_of:
                         previous_group_chutes.setdefault(group_of[a.destination], set()).add(index)
 
+    previous_volume: dict[int, dict[int, float]] = {}  # group -> chute -> mixed volume on it
+    for g, members in solution.mixed_destinations(options).items():
+        for j in members:
+            bucket = previous_volume.setdefault(g, {})
+            for i in dests[j].current_chutes:
+                bucket[i] = bucket.get(i, 0.0) + dests[j].volume / len(dests[j].current_chutes)
+
     by_zone_dedicated: dict[int, list[int]] = {}
     for j, (z, _) in solution.dedicated.items():
         by_zone_dedicated.setdefault(z, []).append(j)
@@ -120,7 +134,15 @@ def place(
         for (c, zz), r in solution.restricted_zones.items():
             if zz == z:
                 demand[c] = r
-        roles = _assign_roles(problem, z, demand, previous_role)
+        wanted = {
+            i
+            for j in by_zone_dedicated.get(z, [])
+            if dests[j].current == solution.dedicated[j]
+            for i in dests[j].current_chutes
+        }
+        for g in by_zone_pools.get(z, []):
+            wanted.update(previous_volume.get(g, {}))
+        roles = _assign_roles(problem, z, demand, previous_role, wanted)
         for c, chutes in roles.items():
             if c != Category.GENERAL:
                 restricted.setdefault(c, []).extend(chutes)
@@ -132,10 +154,14 @@ def place(
             if d.current == solution.dedicated[j] and set(d.current_chutes) <= free_set:
                 chutes_of[j] = list(d.current_chutes)
                 free_set -= set(d.current_chutes)
-        # 2. shared chutes a group used before stay shared chutes of that group
+        # 2. shared chutes keep the group's chutes that carried most of its mixed volume before
         for g in by_zone_pools.get(z, []):
             m = solution.pools[(g, z)][0]
-            keep = sorted(previous_group_chutes.get(g, set()) & free_set, key=lambda i: travel[i])
+            before = previous_volume.get(g, {})
+            keep = sorted(
+                previous_group_chutes.get(g, set()) & free_set,
+                key=lambda i: (-before.get(i, 0.0), travel[i], i),
+            )
             pool_chutes[(g, z)] = keep[:m]
             free_set -= set(keep[:m])
         # 3. the heaviest per-chute loads nearest the induction points
@@ -182,18 +208,25 @@ def place(
             )
         placed: dict[int, dict[int, int]] = {j: {} for j in members}
         pending: list[tuple[int, int]] = []
-        for j in sorted(members, key=lambda j: (-loads[j], dests[j].name)):
-            amount = loads[j]
-            if amount == 0:
-                placed[j][bins[0][0]] = 0
-                continue
-            target = next((b for b in bins if b[2] >= amount and quota[b[1]] >= amount), None)
-            if target is None:
-                pending.append((j, amount))
-                continue
-            target[2] -= amount
-            quota[target[1]] -= amount
-            placed[j][target[0]] = amount
+        heaviest_first = sorted(members, key=lambda j: (-loads[j], dests[j].name))
+        # First every destination that can stay on a chute it had (a move is floor work),
+        # then first fit for the others.
+        for stay in (True, False):
+            left = []
+            for j in heaviest_first:
+                amount = loads[j]
+                candidates = [b for b in bins if b[0] in dests[j].current_chutes] if stay else bins
+                target = next(
+                    (b for b in candidates if b[2] >= amount and quota[b[1]] >= amount), None
+                )
+                if target is None:
+                    left.append(j)
+                    continue
+                target[2] -= amount
+                quota[target[1]] -= amount
+                placed[j][target[0]] = amount
+            heaviest_first = left
+        pending = [(j, loads[j]) for j in heaviest_first]
         for j, amount in pending:  # split what did not fit whole
             for b in bins:
                 part = min(amount, b[2], quota[b[1]])
@@ -239,5 +272,4 @@ def place(
             c: tuple(layout.chutes[i].id for i in sorted(ids, key=lambda i: travel[i]))
             for c, ids in restricted.items()
         },
-        chute_load,
     )

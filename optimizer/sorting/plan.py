@@ -105,5 +105,15 @@ class SortPlan:
     def assignment_map(self) -> dict[str, DestinationAssignment]:
         return {a.destination: a for a in self.assignments}
 
+    def mixed_destinations(self) -> frozenset[str]:
+        """Destinations sharing at least one of their chutes with another destination."""
+        users: dict[str, int] = {}
+        for a in self.assignments:
+            for c in a.chute_ids:
+                users[c] = users.get(c, 0) + 1
+        return frozenset(
+            a.destination for a in self.assignments if any(users[c] > 1 for c in a.chute_ids)
+        )
+
     def with_version(self, version: int) -> SortPlan:
         return dataclasses.replace(self, version=version)

@@ -29,6 +29,16 @@ class DestinationData:
 
 
 @dataclass(frozen=True)
+class RestrictedData:
+    """A restricted category's stream: it goes to chutes fitted for it, split evenly."""
+
+    category: Category
+    volume: float  # parcels/h
+    effective: tuple[float, ...]  # per zone: parcels/h counted against container capacity
+    fewest_chutes: int  # the fewest capable chutes that take it without overflowing
+
+
+@dataclass(frozen=True)
 class ZoneData:
     zone: Zone
     chute_capacity_h: float  # parcels/h one chute absorbs at 100 % fill between swaps
@@ -51,7 +61,11 @@ class PlanningProblem:
     destinations: tuple[DestinationData, ...]
     groups: tuple[str, ...]
     zones: tuple[ZoneData, ...]
-    restricted: dict[Category, float]  # parcels/h counted against capacity, safe for any zone
+    restricted: dict[Category, RestrictedData]
+    # Per hand-over group: the zones its shared chutes may use (all of one container size,
+    # the one its mixed parcels fill least), and that size's capacity per chute, parcels/h.
+    pool_zones: tuple[tuple[int, ...], ...] = ()
+    pool_capacity_h: tuple[float, ...] = ()
 
     @property
     def max_capacity_h(self) -> float:
@@ -67,7 +81,7 @@ def _kg_per_slot_ratio(zone: Zone) -> float:
     return zone.capacity_parcels / zone.capacity_kg
 
 
-def _special_problems(layout: SorterLayout, split: VolumeSplit) -> list[Problem]:
+def _special_problems(layout: SorterLayout, split: VolumeSplit, max_fill: float) -> list[Problem]:
     problems = []
     per_interval = layout.swap_interval_s / 3600.0
     for kind, volume, label in (
@@ -88,13 +102,22 @@ def _special_problems(layout: SorterLayout, split: VolumeSplit) -> list[Problem]
                 )
             )
             continue
-        capacity = sum(c.capacity_parcels for c in chutes) / per_interval
-        if volume > capacity:
+        # Spread evenly over the chutes of that type (as the checker and the assigner do):
+        # the smallest container sets the pace.
+        share = volume / len(chutes) * per_interval
+        smallest = min(
+            chutes, key=lambda c: min(c.capacity_parcels, c.capacity_kg / split.special_kg)
+        )
+        fill = max(
+            share / smallest.capacity_parcels, share * split.special_kg / smallest.capacity_kg
+        )
+        if fill > max_fill * (1 + 1e-9):
             problems.append(
                 Problem(
-                    "forecast",
-                    f"{label} ({volume:.1f}/h) exceed what the {kind.value} chutes can take "
-                    f"between swaps ({capacity:.1f}/h): no plan can keep them from overflowing",
+                    "layout.chutes",
+                    f"{label} ({volume:.1f}/h) are more than the {kind.value} chutes can take "
+                    f"between swaps, split evenly over {len(chutes)} ({smallest.id} would get "
+                    f"{fill:.0%} of its container): no plan can keep them from overflowing",
                     "overflow_unavoidable",
                 )
             )
@@ -111,7 +134,7 @@ def build_problem(
     """Zone-level data for the optimizer; raises InputError when no plan can exist."""
     weights = weights or PlanWeights()
     split = split_volumes(forecast)
-    problems = _special_problems(layout, split)
+    problems = _special_problems(layout, split, weights.max_fill)
     zones = build_zones(layout, bands)
     if not zones:
         missing = Problem("layout.chutes", "the layout has no destination chute", "no_chutes")
@@ -125,50 +148,61 @@ def build_problem(
         )
         for z in zones
     )
-    worst_ratio = max(_kg_per_slot_ratio(z) for z in zones)
     max_cap = max(z.chute_capacity_h for z in zone_data)
 
-    restricted: dict[Category, float] = {}
+    restricted: dict[Category, RestrictedData] = {}
     for category in RESTRICTED_CATEGORIES:
         volume = split.restricted.get(category, 0.0)
         if volume <= 0:
             continue
+        name = category.value
         capable = sum(z.allowing(category) for z in zone_data)
         if capable == 0:
             problems.append(
                 Problem(
-                    f"forecast.category_mix.{category.value}",
-                    f"{category.value} parcels are forecast ({volume:.1f}/h) but no chute in the "
-                    f"layout may take {category.value}",
+                    "layout.chutes",
+                    f"{name} parcels are forecast ({volume:.1f}/h) but no chute in the layout "
+                    f"is fitted for {name}",
                     "restricted_without_chute",
                 )
             )
             continue
-        load = volume * max(1.0, split.restricted_kg[category] * worst_ratio)
-        restricted[category] = load
-        if load > capable * max_cap * weights.max_fill:
+        kg = split.restricted_kg[category]
+        effective = tuple(volume * max(1.0, kg * _kg_per_slot_ratio(z)) for z in zones)
+        fewest, most_h = _restricted_chutes(volume, effective, zone_data, category, weights)
+        if fewest is None:
             problems.append(
                 Problem(
-                    f"forecast.category_mix.{category.value}",
-                    f"{category.value} volume ({volume:.1f}/h) exceeds what the {capable} chutes "
-                    f"allowing it can take between swaps: no plan can keep them from overflowing",
+                    "layout.chutes",
+                    f"{name} volume ({volume:.1f}/h) is more than the chutes fitted for {name} "
+                    f"({capable}) can take between swaps (at most {most_h:.1f}/h, split evenly): "
+                    f"no plan can keep them from overflowing",
                     "overflow_unavoidable",
                 )
             )
+            continue
+        restricted[category] = RestrictedData(category, volume, effective, fewest)
 
     handovers = sorted({d.handover for d in forecast.destinations})
     group_of = {h: g for g, h in enumerate(handovers)}
     zone_of_chute = {i: z.index for z in zones for i in z.chutes}
     current_plan = _CurrentPlan.of(current)
+    effective_of = {
+        d.destination: tuple(
+            split.general[d.destination]
+            * max(1.0, split.general_kg[d.destination] * _kg_per_slot_ratio(z))
+            for z in zones
+        )
+        for d in forecast.destinations
+    }
+    pool_zones = _pool_zones(forecast, handovers, effective_of, zone_data)
     destinations = []
     for d in forecast.destinations:
         volume = split.general[d.destination]
-        kg = split.general_kg[d.destination]
-        effective = tuple(volume * max(1.0, kg * _kg_per_slot_ratio(z)) for z in zones)
-        pool_effective = volume * max(1.0, kg * worst_ratio)
-        mixable = pool_effective <= weights.mixable_fill * min(
-            z.chute_capacity_h for z in zone_data
-        )
+        effective = effective_of[d.destination]
+        pool_zone = pool_zones[group_of[d.handover]][0]
+        pool_effective = effective[pool_zone]
+        mixable = pool_effective <= weights.mixable_fill * zone_data[pool_zone].chute_capacity_h
         cur, was_mixed, cur_chutes = _current_placement(
             d.destination, current_plan, layout, zone_of_chute
         )
@@ -186,7 +220,9 @@ def build_problem(
             )
         )
 
-    total_effective = sum(d.pool_effective for d in destinations) + sum(restricted.values())
+    total_effective = sum(min(d.effective) for d in destinations) + sum(
+        min(r.effective) for r in restricted.values()
+    )
     total_capacity = (
         sum(len(z.zone.chutes) * z.chute_capacity_h for z in zone_data) * weights.max_fill
     )
@@ -201,8 +237,9 @@ def build_problem(
             )
         )
     else:
+        pool_capacity = [zone_data[zs[0]].chute_capacity_h * weights.max_fill for zs in pool_zones]
         needed = _minimum_chutes(
-            destinations, len(handovers), restricted, max_cap * weights.max_fill
+            destinations, pool_capacity, restricted, max_cap * weights.max_fill
         )
         available = sum(len(z.zone.chutes) for z in zone_data)
         if needed > available:
@@ -226,7 +263,40 @@ def build_problem(
         tuple(handovers),
         zone_data,
         restricted,
+        pool_zones,
+        tuple(zone_data[zs[0]].chute_capacity_h for zs in pool_zones),
     )
+
+
+def _pool_zones(
+    forecast: Forecast,
+    handovers: list[str],
+    effective_of: dict[str, tuple[float, ...]],
+    zones: tuple[ZoneData, ...],
+) -> tuple[tuple[int, ...], ...]:
+    """Per group, the zones of the container size its parcels fill least, per chute.
+
+    Heavy parcels fill a sack by weight long before a gaylord: a group whose shared chutes
+    all have one size has an exact load, whatever zones of that size they are in.
+    """
+    sizes: dict[tuple[int, float], list[int]] = {}
+    for z, zone in enumerate(zones):
+        sizes.setdefault((zone.zone.capacity_parcels, zone.zone.capacity_kg), []).append(z)
+    members: dict[str, list[str]] = {}
+    for d in forecast.destinations:
+        members.setdefault(d.handover, []).append(d.destination)
+    result = []
+    for h in handovers:
+
+        def containers(size: tuple[int, float], names: list[str] = members[h]) -> tuple:
+            z = sizes[size][0]
+            load = sum(effective_of[n][z] for n in names)
+            room = sum(zones[x].general for x in sizes[size])
+            return (load / zones[z].chute_capacity_h, -room)
+
+        best = min(sizes, key=containers)
+        result.append(tuple(sizes[best]))
+    return tuple(result)
 
 
 @dataclass(frozen=True)
@@ -263,16 +333,50 @@ def _current_placement(
     return (zone, len(chutes)), was_mixed, chutes
 
 
+def _restricted_chutes(
+    volume: float,
+    effective: tuple[float, ...],
+    zones: tuple[ZoneData, ...],
+    category: Category,
+    weights: PlanWeights,
+) -> tuple[int | None, float]:
+    """The fewest capable chutes that take a restricted stream split evenly, or None; and the
+    most the capable chutes can take (parcels/h of this stream).
+
+    With the stream split over r chutes, each must absorb volume / r: the r chutes that can
+    absorb the most, the r-th of them sets the pace.
+    """
+    per_chute = sorted(
+        (
+            weights.max_fill * zone.chute_capacity_h * volume / effective[z]
+            for z, zone in enumerate(zones)
+            for _ in range(zone.allowing(category))
+        ),
+        reverse=True,
+    )
+    most = max(r * c for r, c in enumerate(per_chute, start=1))
+    for r, c in enumerate(per_chute, start=1):
+        if volume <= r * c * (1 + 1e-9):
+            return r, most
+    return None, most
+
+
+def restricted_fits(data: RestrictedData, zone: ZoneData, chutes: int, max_fill: float) -> bool:
+    """Whether a chute of `zone` takes its even share when the stream is split over `chutes`."""
+    return data.effective[zone.zone.index] / chutes <= max_fill * zone.chute_capacity_h * (1 + 1e-9)
+
+
 def _minimum_chutes(
     destinations: list[DestinationData],
-    groups: int,
-    restricted: dict[Category, float],
+    pool_capacity_h: list[float],
+    restricted: dict[Category, RestrictedData],
     capacity_h: float,
 ) -> int:
     """Chutes needed with every mixable destination of a hand-over group sharing chutes."""
+    groups = len(pool_capacity_h)
     pooled = [0.0] * groups
     has_pool = [False] * groups
-    needed = sum(max(1, math.ceil(v / capacity_h - 1e-9)) for v in restricted.values())
+    needed = sum(r.fewest_chutes for r in restricted.values())
     for d in destinations:
         if d.mixable:
             pooled[d.group] += d.pool_effective
@@ -280,6 +384,8 @@ def _minimum_chutes(
         else:
             needed += max(1, math.ceil(min(d.effective) / capacity_h - 1e-9))
     needed += sum(
-        max(1, math.ceil(p / capacity_h - 1e-9)) for p, h in zip(pooled, has_pool, strict=True) if h
+        max(1, math.ceil(p / c - 1e-9))
+        for p, c, h in zip(pooled, pool_capacity_h, has_pool, strict=True)
+        if h
     )
     return needed

@@ -6,7 +6,16 @@ import math
 from dataclasses import dataclass
 
 from optimizer.errors import InputError, Problem
-from optimizer.sorting.categories import Category
+from optimizer.sorting.categories import Category, parse_category
+
+
+def _non_negative(value: object) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value >= 0
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,16 +47,18 @@ class ParcelScan:
         ):
             problems.append(Problem("destination", "must be a non-empty string or null"))
         for name in ("weight_g", "length_mm", "width_mm", "height_mm"):
-            value = getattr(self, name)
-            if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
+            if not _non_negative(getattr(self, name)):
                 problems.append(Problem(name, "must be a number >= 0"))
-        if not isinstance(self.category, Category):
-            problems.append(Problem("category", f"unknown category {self.category!r}"))
-        if self.scan is not None and not (isinstance(self.scan, int) and self.scan >= 1):
-            problems.append(Problem("scan", "must be an integer >= 1"))
-        if self.arrival_s is not None and not (
-            isinstance(self.arrival_s, int | float) and self.arrival_s >= 0
+        if not isinstance(self.category, Category):  # a category name is taken as well
+            try:
+                object.__setattr__(self, "category", parse_category(self.category))
+            except InputError as exc:
+                problems += exc.problems
+        if self.scan is not None and not (
+            isinstance(self.scan, int) and not isinstance(self.scan, bool) and self.scan >= 1
         ):
+            problems.append(Problem("scan", "must be an integer >= 1"))
+        if self.arrival_s is not None and not _non_negative(self.arrival_s):
             problems.append(Problem("arrival_s", "must be a number >= 0"))
         if problems:
             raise InputError(problems)

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from optimizer.errors import InputError
+from optimizer.errors import InputError, Problem
 from optimizer.sorting.assigner import Assigner, ChuteEvent
 from optimizer.sorting.decision import Reason
 from optimizer.sorting.forecast import Forecast
@@ -30,6 +30,7 @@ from optimizer.sorting.scan import ParcelScan
 
 _ARRIVE, _LAND, _SWAP_DUE, _SWAP_END = 0, 1, 2, 3
 _SCHEDULED = -1
+MAX_REPORTED = 20
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,10 @@ class ShiftReport:
     containers_closed: int
     mean_time_in_system_s: float
     p95_time_in_system_s: float
-    utilisation_mean: float  # destination chutes: parcels received / container capacity
+    # Destination chutes: parcels received / (container capacity x scheduled swaps in the
+    # shift), i.e. load against the capacity the swap round provides; above 100 % a chute
+    # needed swaps beyond the round (each one an overflow event).
+    utilisation_mean: float
     utilisation_p95: float
     utilisation_max: float
     closed_share_mean: float  # share of the shift a destination chute could not take parcels
@@ -67,7 +71,8 @@ class ShiftReport:
             f"{self.throughput_per_hour:.0f}/h sorted, "
             f"recirculated {self.recirculated_parcels} ({self.recirculation_rate:.2%}), "
             f"overflow events {self.overflow_events}, "
-            f"chute utilisation mean {self.utilisation_mean:.0%} / max {self.utilisation_max:.0%}"
+            f"chute load vs scheduled capacity mean {self.utilisation_mean:.0%} / "
+            f"max {self.utilisation_max:.0%}"
         )
 
 
@@ -78,6 +83,30 @@ def _arrival_times(
         return [float(s.arrival_s) for s in scans]  # type: ignore[arg-type]
     # No recorded times: Poisson arrivals spread over the shift, in file order.
     return list(np.sort(rng.uniform(0.0, hours * 3600.0, len(scans))))
+
+
+def _induction_positions(
+    layout: SorterLayout, scans: Sequence[ParcelScan], rng: np.random.Generator
+) -> list[float]:
+    """Where each parcel enters the loop: its recorded induction point, else a random one."""
+    induction = {p.id: p.position_m for p in layout.induction_points}
+    unknown = [
+        Problem(f"parcels[{k}].induction", f"no induction point {s.induction!r} in the layout")
+        for k, s in enumerate(scans)
+        if s.induction is not None and s.induction not in induction
+    ]
+    if unknown:
+        more = len(unknown) - MAX_REPORTED
+        raise InputError(
+            unknown[:MAX_REPORTED]
+            + ([Problem("parcels", f"... and {more} more")] if more > 0 else [])
+        )
+    positions = [p.position_m for p in layout.induction_points]
+    drawn = rng.integers(0, len(positions), len(scans))
+    return [
+        positions[int(drawn[k])] if s.induction is None else induction[s.induction]
+        for k, s in enumerate(scans)
+    ]
 
 
 def simulate_shift(
@@ -101,14 +130,7 @@ def simulate_shift(
     assigner = Assigner(layout, plan)
     times = _arrival_times(parcels, hours, rng)
     shift_s = max(hours * 3600.0, max(times, default=0.0))
-    induction = {p.id: p.position_m for p in layout.induction_points}
-    positions = [p.position_m for p in layout.induction_points]
-    unknown = [p.induction not in induction for p in parcels]
-    random_inductions = rng.integers(0, len(positions), len(parcels))
-    start_at = [
-        positions[int(random_inductions[k])] if unknown[k] else induction[p.induction]  # type: ignore[index]
-        for k, p in enumerate(parcels)
-    ]
+    start_at = _induction_positions(layout, parcels, rng)
 
     chutes = layout.chutes
     n = len(chutes)
@@ -203,7 +225,7 @@ def simulate_shift(
         elif kind == _SWAP_DUE:
             i = a
             if b == _SCHEDULED:
-                if t + interval <= shift_s + interval:
+                if t <= shift_s:  # the round goes on until the end of the shift
                     push(t + interval, _SWAP_DUE, i, _SCHEDULED)
                 status = assigner.chute_status(ids[i])
                 if swapping[i] or draining[i] or status["count"] == 0:

@@ -39,7 +39,8 @@ class _Greedy:
         if option is None:
             return 10**15
         w = self.problem.weights
-        pool = scaled_cost(w.overload_cost(option.load / LOAD_SCALE, self.cap, m)) if m else 0
+        cap = self.problem.pool_capacity_h[g]
+        pool = scaled_cost(w.overload_cost(option.load / LOAD_SCALE, cap, m)) if m else 0
         return option.cost + pool
 
     def pool_range(self, g: int, k: int) -> list[int]:
@@ -55,11 +56,11 @@ class _Greedy:
 def greedy_zone_solution(problem: PlanningProblem, options: Options) -> ZoneSolution | None:
     state = _Greedy(problem, options)
     total_chutes = sum(len(z.zone.chutes) for z in problem.zones)
-    restricted = {
-        c: min(opts, key=lambda o: (o.cost, o.chutes)).chutes
-        for c, opts in options.restricted.items()
-    }
-    budget = total_chutes - sum(restricted.values())
+    restricted = _place_restricted(problem, options)
+    if restricted is None:
+        log.info("greedy: restricted goods do not fit their chutes")
+        return None
+    budget = total_chutes - sum(restricted[0].restricted.values())
 
     for g in options.mix:
         k = len(options.mix_order[g])
@@ -116,36 +117,50 @@ def greedy_zone_solution(problem: PlanningProblem, options: Options) -> ZoneSolu
     return _place_in_zones(problem, options, state, restricted)
 
 
+def _place_restricted(
+    problem: PlanningProblem, options: Options
+) -> tuple[ZoneSolution, list[list[int]]] | None:
+    """Restricted goods first: per category the cheapest option that can be placed, in the
+    farthest allowed zones, on chutes with the fewest other uses; and the chutes left free."""
+    zones = problem.zones
+    free = [list(range(len(z.chute_categories))) for z in zones]
+    solution = ZoneSolution()
+    scarcest_first = sorted(options.restricted, key=lambda c: sum(z.allowing(c) for z in zones))
+    for category in scarcest_first:
+        for option in sorted(options.restricted[category], key=lambda o: (o.lowest_cost, o.chutes)):
+            taken: dict[int, list[int]] = {}
+            left = option.chutes
+            for z in sorted(option.per_chute, key=lambda z: (option.per_chute[z], -z)):
+                cats = zones[z].chute_categories
+                capable = sorted(
+                    (i for i in free[z] if category in cats[i]), key=lambda i: len(cats[i])
+                )
+                taken[z] = capable[:left]
+                left -= len(taken[z])
+                if not left:
+                    break
+            if left:
+                continue
+            for z, chosen in taken.items():
+                for i in chosen:
+                    free[z].remove(i)
+                if chosen:
+                    solution.restricted_zones[(category, z)] = len(chosen)
+            solution.restricted[category] = option.chutes
+            break
+        else:
+            return None
+    return solution, free
+
+
 def _place_in_zones(
     problem: PlanningProblem,
     options: Options,
     state: _Greedy,
-    restricted: dict[Category, int],
+    restricted: tuple[ZoneSolution, list[list[int]]],
 ) -> ZoneSolution | None:
     zones = problem.zones
-    free = [list(range(len(z.chute_categories))) for z in zones]
-    solution = ZoneSolution()
-    # Restricted goods: farthest zones first, on chutes with the fewest other uses.
-    for category, count in sorted(
-        restricted.items(), key=lambda kv: sum(z.allowing(kv[0]) for z in zones)
-    ):
-        solution.restricted[category] = count
-        left = count
-        for z in reversed(range(len(zones))):
-            cats = zones[z].chute_categories
-            capable = sorted(
-                (i for i in free[z] if category in cats[i]), key=lambda i: len(cats[i])
-            )
-            chosen = capable[:left]
-            for i in chosen:
-                free[z].remove(i)
-            if chosen:
-                solution.restricted_zones[(category, z)] = len(chosen)
-            left -= len(chosen)
-            if not left:
-                break
-        if left:
-            return None
+    solution, free = restricted
     general_free = [
         sum(Category.GENERAL in zones[z].chute_categories[i] for i in free[z])
         for z in range(len(zones))
@@ -172,7 +187,7 @@ def _place_in_zones(
         g, m, load = key, state.m[key], pool_load[key]
         taken: list[tuple[int, int]] = []
         left = m
-        for z in range(len(zones)):
+        for z in problem.pool_zones[g]:
             take = min(left, general_free[z])
             if take:
                 taken.append((z, take))

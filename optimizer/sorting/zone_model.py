@@ -22,7 +22,7 @@ from ortools.sat.python import cp_model
 
 from optimizer.errors import OptimizerError
 from optimizer.sorting.categories import Category
-from optimizer.sorting.problem import PlanningProblem
+from optimizer.sorting.problem import PlanningProblem, restricted_fits
 
 LOAD_SCALE = 10
 COST_SCALE = 10_000
@@ -48,9 +48,23 @@ class MixOption:
 
 @dataclass(frozen=True)
 class RestrictedOption:
+    """A restricted category split evenly over `chutes` chutes.
+
+    `per_chute` lists the zones whose chutes can take that even share without overflowing
+    (the hard limit) and the scaled cost of one such chute there.
+    """
+
     category: Category
     chutes: int
-    cost: int
+    per_chute: dict[int, int]
+
+    def cost(self, zone_counts: dict[int, int]) -> int:
+        return sum(self.per_chute[z] * n for z, n in zone_counts.items() if n)
+
+    @property
+    def lowest_cost(self) -> int:
+        """The cost with every chute in the cheapest allowed zone."""
+        return self.chutes * min(self.per_chute.values())
 
 
 @dataclass(frozen=True)
@@ -80,6 +94,13 @@ class Options:
     mix_order: dict[int, list[int]]  # group -> its mixable destinations, smallest first
     pool_loads: dict[int, list[int]]  # group -> each mixable destination's scaled load
     zone_costs: ZoneCosts
+    # (group, zone) -> (its shared chutes there in the current plan, scaled cost of dropping one:
+    # the move cost of the destinations on it, on average)
+    pool_moves: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
+
+    def pool_move_cost(self, group: int, zone: int, chutes: int) -> int:
+        current, per_chute = self.pool_moves.get((group, zone), (0, 0))
+        return per_chute * max(0, current - chutes)
 
 
 @dataclass
@@ -122,8 +143,6 @@ def build_options(problem: PlanningProblem) -> Options:
                 choices.append(DedicatedOption(j, z, n, scaled_cost(cost)))
         dedicated[j] = choices
 
-    cap_min = min(z.chute_capacity_h for z in zones)
-    cap_max = max(z.chute_capacity_h for z in zones)
     mix: dict[int, list[MixOption]] = {}
     mix_order: dict[int, list[int]] = {}
     pool_loads: dict[int, list[int]] = {}
@@ -136,30 +155,38 @@ def build_options(problem: PlanningProblem) -> Options:
         loads = [round(problem.destinations[j].pool_effective * LOAD_SCALE) for j in members]
         pool_loads[g] = loads
         group_options = [MixOption(g, 0, 0, 0, 0)]
+        cap = problem.pool_capacity_h[g]
         load = volume = moved = 0.0
         for k, j in enumerate(members, start=1):
             d = problem.destinations[j]
             load += loads[k - 1]
             volume += d.volume
             moved += w.move if (d.current is not None or d.was_mixed is False) else 0.0
-            low = max(1, math.ceil(load / LOAD_SCALE / (w.max_fill * cap_max) - ROUNDING))
-            high = max(
-                low, min(k, math.ceil(load / LOAD_SCALE / (w.soft_fill * cap_min) - ROUNDING))
-            )
+            low = max(1, math.ceil(load / LOAD_SCALE / (w.max_fill * cap) - ROUNDING))
+            high = max(low, min(k, math.ceil(load / LOAD_SCALE / (w.soft_fill * cap) - ROUNDING)))
             for m in range(low, high + 1):
                 cost = scaled_cost(w.mix * volume + moved)
                 group_options.append(MixOption(g, k, m, int(load), cost))
         mix[g] = group_options
 
     restricted: dict[Category, list[RestrictedOption]] = {}
-    for category, load in problem.restricted.items():
+    for category, data in problem.restricted.items():
         capable = sum(z.allowing(category) for z in zones)
-        need = max(1, math.ceil(load / (w.max_fill * cap_min) - ROUNDING))
-        most = max(need, math.ceil(load / (w.soft_fill * cap_min) - ROUNDING))
-        restricted[category] = [
-            RestrictedOption(category, r, scaled_cost(w.overload_cost(load, cap_min, r)))
-            for r in range(min(need, capable), min(most, capable) + 1)
-        ]
+        most = max(
+            math.ceil(data.effective[z] / (w.soft_fill * zone.chute_capacity_h) - ROUNDING)
+            for z, zone in enumerate(zones)
+            if zone.allowing(category)
+        )
+        by_count: list[RestrictedOption] = []
+        for r in range(data.fewest_chutes, max(data.fewest_chutes, min(most, capable)) + 1):
+            per_chute = {
+                z: scaled_cost(w.overload_cost(data.effective[z] / r, zone.chute_capacity_h, 1))
+                for z, zone in enumerate(zones)
+                if zone.allowing(category) and restricted_fits(data, zone, r, w.max_fill)
+            }
+            if sum(zones[z].allowing(category) for z in per_chute) >= r:
+                by_count.append(RestrictedOption(category, r, per_chute))
+        restricted[category] = by_count
 
     per_unit = COST_SCALE / LOAD_SCALE
     zone_costs = ZoneCosts(
@@ -170,7 +197,35 @@ def build_options(problem: PlanningProblem) -> Options:
         over_firm=round(w.over_firm * per_unit),
         distance=tuple(round(w.distance_per_m * z.zone.extra_m * per_unit) for z in zones),
     )
-    return Options(dedicated, mix, restricted, mix_order, pool_loads, zone_costs)
+    return Options(
+        dedicated, mix, restricted, mix_order, pool_loads, zone_costs, _pool_moves(problem)
+    )
+
+
+def _pool_moves(problem: PlanningProblem) -> dict[tuple[int, int], tuple[int, int]]:
+    """Where each group's shared chutes are now, and what dropping one of them costs.
+
+    The model counts a move when a destination changes between shared and dedicated; a pool
+    that shrinks or leaves a zone moves the destinations of the chutes it gives up, which
+    the placement cannot avoid: charged here per chute given up.
+    """
+    zone_of = {i: z for z, zone in enumerate(problem.zones) for i in zone.zone.chutes}
+    chutes: dict[tuple[int, int], set[int]] = {}
+    served: dict[tuple[int, int], int] = {}
+    for d in problem.destinations:
+        if not d.was_mixed:
+            continue
+        for where in {(d.group, zone_of[i]) for i in d.current_chutes if i in zone_of}:
+            served[where] = served.get(where, 0) + 1
+        for i in d.current_chutes:
+            if i in zone_of:
+                chutes.setdefault((d.group, zone_of[i]), set()).add(i)
+    move = problem.weights.move
+    return {
+        where: (len(ids), scaled_cost(move * served[where] / len(ids)))
+        for where, ids in chutes.items()
+        if move > 0
+    }
 
 
 def evaluate(options: Options, solution: ZoneSolution) -> int:
@@ -181,9 +236,12 @@ def evaluate(options: Options, solution: ZoneSolution) -> int:
     for g, (k, m) in solution.mixing.items():
         total += next(o.cost for o in options.mix[g] if o.mixed == k and o.pool_chutes == m)
     for c, r in solution.restricted.items():
-        total += next(o.cost for o in options.restricted[c] if o.chutes == r)
+        option = next(o for o in options.restricted[c] if o.chutes == r)
+        total += option.cost({z: n for (cc, z), n in solution.restricted_zones.items() if cc == c})
     for (_, z), (m, load) in solution.pools.items():
         total += options.zone_costs.pool_cost(z, m, load)
+    for g, z in options.pool_moves:
+        total += options.pool_move_cost(g, z, solution.pools.get((g, z), (0, 0))[0])
     return total
 
 
@@ -243,7 +301,10 @@ class _ZoneModel:
         self.dedicated: dict[tuple[int, int, int], cp_model.IntVar] = {}
         self.mix: dict[tuple[int, int, int], cp_model.IntVar] = {}
         self.pools: dict[tuple[int, int], tuple[cp_model.IntVar, cp_model.IntVar]] = {}
+        # (g, z) -> load above the soft and firm levels, current shared chutes given up
+        self.pool_excess: dict[tuple[int, int], tuple[cp_model.IntVar, ...]] = {}
         self.restricted: dict[tuple[Category, int], cp_model.IntVar] = {}
+        self.restricted_option_zone: dict[tuple[Category, int, int], cp_model.IntVar] = {}
         self.restricted_zone: dict[tuple[Category, int], cp_model.IntVar] = {}
         mixed_by: dict[int, list[cp_model.IntVar]] = {}
         for g in options.mix:
@@ -282,11 +343,19 @@ class _ZoneModel:
         for rank, j in enumerate(self.options.mix_order[g]):
             mixed_by[j] = [lit for o, lit in zip(choices, literals, strict=True) if o.mixed > rank]
         if len(choices) == 1:
+            for z in range(len(zones)):  # no pool any more: all its current chutes given up
+                if (g, z) in self.options.pool_moves:
+                    self.objective.append(self.options.pool_move_cost(g, z, 0))
             return
         max_chutes = max(o.pool_chutes for o in choices)
         max_load = max(o.load for o in choices)
         chutes_per_zone, load_per_zone = [], []
-        for z, zone in enumerate(zones):
+        allowed = self.problem.pool_zones[g]
+        for z in range(len(zones)):
+            if z not in allowed and (g, z) in self.options.pool_moves:
+                self.objective.append(self.options.pool_move_cost(g, z, 0))
+        for z in allowed:
+            zone = zones[z]
             chutes = model.new_int_var(0, min(max_chutes, zone.general), f"m{g}_{z}")
             load = model.new_int_var(0, max_load, f"p{g}_{z}")
             soft = model.new_int_var(0, max_load, f"s{g}_{z}")
@@ -299,6 +368,13 @@ class _ZoneModel:
                 self.objective.append(zc.distance[z] * load)
             self.general_use[z].append(chutes)
             self.pools[(g, z)] = (chutes, load)
+            self.pool_excess[(g, z)] = (soft, firm)
+            current, per_chute = self.options.pool_moves.get((g, z), (0, 0))
+            if current and per_chute:
+                dropped = model.new_int_var(0, current, f"q{g}_{z}")
+                model.add(dropped >= current - chutes)
+                self.objective.append(per_chute * dropped)
+                self.pool_excess[(g, z)] = (soft, firm, dropped)
             chutes_per_zone.append(chutes)
             load_per_zone.append(load)
         model.add(
@@ -310,26 +386,29 @@ class _ZoneModel:
         )
 
     def _add_restricted(self, category: Category) -> None:
-        model = self.model
-        choices = self.options.restricted[category]
+        """One option (number of chutes) per category; its chutes only in zones that take an
+        even share without overflowing, each costed for its zone."""
+        model, zones, name = self.model, self.problem.zones, category.value
         literals = []
-        for o in choices:
-            var = model.new_bool_var(f"r{category.value}_{o.chutes}")
-            self.restricted[(category, o.chutes)] = var
-            literals.append(var)
-            if o.cost:
-                self.objective.append(o.cost * var)
+        in_zone: dict[int, list[cp_model.IntVar]] = {}
+        for o in self.options.restricted[category]:
+            chosen = model.new_bool_var(f"r{name}_{o.chutes}")
+            self.restricted[(category, o.chutes)] = chosen
+            literals.append(chosen)
+            counts = []
+            for z, cost in o.per_chute.items():
+                count = model.new_int_var(0, zones[z].allowing(category), f"r{name}_{o.chutes}_{z}")
+                self.restricted_option_zone[(category, o.chutes, z)] = count
+                in_zone.setdefault(z, []).append(count)
+                counts.append(count)
+                if cost:
+                    self.objective.append(cost * count)
+            model.add(sum(counts) == o.chutes * chosen)
         model.add_exactly_one(literals)
-        per_zone = []
-        for z, zone in enumerate(self.problem.zones):
-            capable = zone.allowing(category)
-            if capable:
-                var = model.new_int_var(0, capable, f"rz{category.value}_{z}")
-                self.restricted_zone[(category, z)] = var
-                per_zone.append(var)
-        model.add(
-            sum(per_zone) == sum(o.chutes * v for o, v in zip(choices, literals, strict=True))
-        )
+        for z, counts in in_zone.items():
+            total = model.new_int_var(0, zones[z].allowing(category), f"rz{name}_{z}")
+            model.add(total == sum(counts))
+            self.restricted_zone[(category, z)] = total
 
     def _add_zone_capacity(self, z: int) -> None:
         """Hall's condition: every set of roles fits the chutes able to play one of them."""
@@ -354,12 +433,22 @@ class _ZoneModel:
             model.add_hint(var, hint.dedicated.get(j) == (z, n))
         for (g, k, m), var in self.mix.items():
             model.add_hint(var, hint.mixing.get(g, (0, 0)) == (k, m))
+        zc = self.options.zone_costs
         for pool, (chutes, load) in self.pools.items():
-            hinted_chutes, hinted_load = hint.pools.get(pool, (0, 0))
-            model.add_hint(chutes, hinted_chutes)
+            m, hinted_load = hint.pools.get(pool, (0, 0))
+            model.add_hint(chutes, m)
             model.add_hint(load, hinted_load)
+            z = pool[1]
+            excess = self.pool_excess[pool]  # a complete hint is taken as a first solution
+            model.add_hint(excess[0], max(0, hinted_load - zc.soft[z] * m))
+            model.add_hint(excess[1], max(0, hinted_load - zc.firm[z] * m))
+            if len(excess) > 2:
+                model.add_hint(excess[2], max(0, self.options.pool_moves[pool][0] - m))
         for (c, r), var in self.restricted.items():
             model.add_hint(var, hint.restricted.get(c) == r)
+        for (c, r, z), var in self.restricted_option_zone.items():
+            chosen = hint.restricted.get(c) == r
+            model.add_hint(var, hint.restricted_zones.get((c, z), 0) if chosen else 0)
         for where, var in self.restricted_zone.items():
             model.add_hint(var, hint.restricted_zones.get(where, 0))
 

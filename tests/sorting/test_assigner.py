@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from optimizer.errors import InputError
 from optimizer.sorting import Assigner, Category, ChuteEvent, Decision, ParcelScan, Reason
@@ -15,14 +17,24 @@ LAYOUT = tiny_layout(6, capacity=3, categories={5: {Category.GENERAL, Category.B
 SMALL = (100, 100, 100)
 
 
-def make_assigner() -> Assigner:
+class FakeClock:
+    """Seconds that pass only when a test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def make_assigner(clock: FakeClock | None = None) -> Assigner:
     plan = simple_plan(
         LAYOUT,
         {"A": ["D0", "D1"], "B": ["D2"], "C": ["D3"]},
         alternates={"B": ["D3"]},
         restricted={Category.BATTERY: ("D5",)},
     )
-    return Assigner(LAYOUT, plan)
+    return Assigner(LAYOUT, plan, clock=clock or FakeClock())
 
 
 def send(assigner, pid, dest="A", weight=500.0, dims=SMALL, category="general", scan=None):
@@ -89,6 +101,23 @@ def test_unknown_category_is_an_input_error():
     assert a.parcels_seen == 0
 
 
+def test_unhashable_category_chute_or_event_is_an_input_error():
+    """Lists where names are expected (as decoded JSON may bring) are input errors."""
+    a = make_assigner()
+    with pytest.raises(InputError) as exc:
+        send(a, "P", category=["general"])
+    assert exc.value.field == "category"
+    with pytest.raises(InputError) as exc:
+        a.chute_event(["D0"], "full")
+    assert exc.value.field == "chute_id"
+    with pytest.raises(InputError) as exc:
+        a.chute_event("D0", ["full"])
+    assert exc.value.field == "event"
+    with pytest.raises(InputError):
+        a.chute_status({"id": "D0"})
+    assert a.decisions == 0
+
+
 def test_resent_request_is_answered_identically_and_counted_once():
     """A controller re-sending the same scan gets the same answer; nothing is counted twice."""
     a = make_assigner()
@@ -111,14 +140,79 @@ def test_rescanned_parcel_keeps_its_chute_and_is_not_double_counted():
     assert a.parcels_seen == 2
 
 
-def test_after_recirculation_a_new_request_gets_a_fresh_answer():
-    """Told to recirculate, a parcel asked about again (no scan number) is decided anew."""
-    a = make_assigner()
+def test_after_recirculation_a_rescan_gets_a_fresh_answer():
+    """Told to recirculate, a parcel back after a loop (no scan number) is decided anew."""
+    clock = FakeClock()
+    a = make_assigner(clock)
     for ev in (("D0", ChuteEvent.DISABLED), ("D1", ChuteEvent.DISABLED)):
         a.chute_event(*ev)
     assert send(a, "P").reason is Reason.RECIRCULATE
     a.chute_event("D1", ChuteEvent.ENABLED)
+    clock.now += LAYOUT.loop_time_s
     assert send(a, "P") == Decision("P", "D1", Reason.PLANNED)
+    assert (a.parcels_seen, a.decisions) == (1, 2)
+
+
+def test_resent_request_without_scan_number_is_answered_identically():
+    """Within the re-send window the same request gets the same answer, even a recirculate."""
+    clock = FakeClock()
+    a = make_assigner(clock)
+    a.chute_event("D0", "disabled")
+    a.chute_event("D1", "disabled")
+    first = send(a, "Q")
+    assert first.reason is Reason.RECIRCULATE
+    a.chute_event("D0", "enabled")
+    clock.now += 0.2  # the controller's time-out, far less than a loop
+    assert send(a, "Q") == first
+    assert (a.parcels_seen, a.decisions, a.reason_counts[Reason.PLANNED]) == (1, 1, 0)
+
+
+def test_rescan_without_scan_number_leaves_a_chute_that_went_full():
+    """Sent to a chute that filled up before the parcel got there: the re-scan is re-decided.
+
+    It ends at the exception chute after the allowed loops instead of looping for ever, and the
+    closed container's manifest does not list it.
+    """
+    clock = FakeClock()
+    a = make_assigner(clock)
+    assert send(a, "P", "B").chute_id == "D2"
+    a.chute_event("D2", "full")
+    a.chute_event("D3", "disabled")  # B's alternate
+    answers = []
+    for _ in range(LAYOUT.max_recirculations):  # passes 2 and 3
+        clock.now += LAYOUT.loop_time_s
+        answers.append(send(a, "P", "B"))
+    assert [d.reason for d in answers] == [Reason.RECIRCULATE, Reason.CHUTE_FULL]
+    assert answers[-1].chute_id == "EXCEPTION"
+    assert a.chute_event("D2", "container_closed").parcel_ids == ()
+    assert a.chute_status("EXCEPTION")["count"] == 1
+
+
+def test_rescan_keeps_an_alternate_or_special_chute_that_can_still_take_it():
+    """A parcel back after a loop returns to the (still open) chute it was given, whatever kind."""
+    clock = FakeClock()
+    a = make_assigner(clock)
+    a.chute_event("D2", "full")
+    assert send(a, "P", "B").chute_id == "D3"  # alternate
+    send(a, "Q", "C")  # D3 is C's own chute: now fuller than... still the only alternate
+    clock.now += LAYOUT.loop_time_s
+    assert send(a, "P", "B") == Decision("P", "D3", Reason.ALTERNATE)
+    assert a.chute_status("D3")["count"] == 2  # P counted once
+
+
+def test_a_reported_failed_divert_takes_the_parcel_off_the_manifest():
+    """The sorter says the parcel missed its chute: the closed container does not list it."""
+    a = make_assigner()
+    send(a, "P1", "B")
+    send(a, "P2", "B")
+    assert a.divert_failed("P2") is True
+    assert a.chute_status("D2")["count"] == 1
+    assert a.chute_event("D2", "container_closed").parcel_ids == ("P1",)
+    assert a.divert_failed("P2") is False  # nothing left to take off
+    assert a.divert_failed("P1") is False  # its container was already handed over
+    assert a.divert_failed("UNKNOWN") is False
+    with pytest.raises(InputError):
+        a.divert_failed(["P1"])
 
 
 def test_disabled_and_swapping_chutes_are_skipped():
@@ -176,6 +270,69 @@ def test_activation_is_atomic_and_keeps_assigned_parcels():
     assert send(a, "P1", scan=1) == old  # the earlier answer still stands
 
 
+def test_activation_holds_a_chute_whose_destinations_change_until_its_container_closes():
+    """D2 moves from B to C mid-container: no C parcel joins B's container; it is closed first."""
+    a = make_assigner()
+    send(a, "b1", "B")
+    send(a, "a1", "A")  # D0 or D1, which keep their destination
+    moved = simple_plan(LAYOUT, {"A": ["D0", "D1"], "C": ["D2"], "B": ["D3"]}, version=2)
+    a.newly_full.clear()
+    assert a.activate(moved) == ("D2",)
+    assert a.newly_full == [2]  # operators are sent to swap it
+    assert a.chute_status("D2")["available"] is False
+    assert send(a, "c1", "C").reason is Reason.RECIRCULATE
+    manifest = a.chute_event("D2", "container_closed")
+    assert manifest.parcel_ids == ("b1",) and manifest.destinations == {"B": 1}
+    assert send(a, "c1", "C", scan=2) == Decision("c1", "D2", Reason.PLANNED)
+    assert a.chute_event("D2", "container_closed").destinations == {"C": 1}
+
+
+def test_activation_leaves_unchanged_and_empty_chutes_open():
+    """Chutes that keep their destinations, and empty ones that change, take parcels at once."""
+    a = make_assigner()
+    send(a, "a1", "A")
+    swapped = simple_plan(LAYOUT, {"A": ["D0", "D1"], "B": ["D3"], "C": ["D2"]}, version=2)
+    assert a.activate(swapped) == ()
+    assert send(a, "c1", "C") == Decision("c1", "D2", Reason.PLANNED)
+
+
+@pytest.mark.parametrize(
+    ("plan_kwargs", "field"),
+    [
+        ({"mapping": {"A": ["NO_READ"]}}, "plan.assignments[0].chutes"),
+        (
+            {"mapping": {"A": ["D0"]}, "alternates": {"A": ["REJECT"]}},
+            "plan.assignments[0].alternates",
+        ),
+        (
+            {"mapping": {"A": ["D0"]}, "restricted": {Category.BATTERY: ("D1",)}},
+            "plan.restricted.battery",
+        ),
+        ({"mapping": {"A": ["D0"]}, "no_read": ("EXCEPTION",)}, "plan.special.no_read"),
+        ({"mapping": {"A": ["D5"]}, "restricted": {Category.BATTERY: ("D5",)}}, "plan"),
+        (
+            {
+                "mapping": {"A": ["D0"]},
+                "alternates": {"A": ["D5"]},
+                "restricted": {Category.BATTERY: ("D5",)},
+            },
+            "plan",
+        ),
+    ],
+)
+def test_activation_refuses_a_plan_that_does_not_fit_the_chutes(plan_kwargs, field):
+    """Wrong chute types, unfitted restricted chutes and double roles are refused at activation."""
+    a = make_assigner()
+    mapping = plan_kwargs.pop("mapping")
+    bad = simple_plan(LAYOUT, mapping, version=2, **plan_kwargs)
+    with pytest.raises(InputError) as exc:
+        a.activate(bad)
+    assert field in [p.field for p in exc.value.problems]
+    assert a.plan.version == 1
+    with pytest.raises(InputError):
+        Assigner(LAYOUT, bad)
+
+
 def test_activation_of_a_bad_plan_changes_nothing():
     """A plan naming chutes the sorter does not have is refused; the old plan stays active."""
     a = make_assigner()
@@ -231,6 +388,41 @@ def test_tracked_parcels_are_bounded():
     assert set(a.snapshot()["parcels"]) == {f"P{i}" for i in range(3, 8)}
 
 
+def test_running_far_past_the_tracking_cap_keeps_exactly_the_newest_parcels():
+    """Ten times the cap of parcels: the newest `cap` are remembered, the older ones forgotten."""
+    cap = 50
+    a = Assigner(LAYOUT, simple_plan(LAYOUT, {"A": ["D0", "D1"]}), max_tracked_parcels=cap)
+    for i in range(10 * cap):
+        send(a, f"P{i}", weight=1.0)
+        if a.newly_full:
+            for chute in ("D0", "D1"):
+                a.chute_event(chute, "container_closed")
+            a.newly_full.clear()
+    remembered = a.snapshot()["parcels"]
+    assert list(remembered) == [f"P{i}" for i in range(9 * cap, 10 * cap)]
+    decisions = a.decisions
+    newest = f"P{10 * cap - 1}"
+    assert send(a, newest, weight=1.0, scan=1).chute_id == remembered[newest][1]
+    assert a.decisions == decisions  # a re-sent request: answered from the record
+    send(a, "P0", weight=1.0, scan=1)  # forgotten long ago: a new parcel again
+    assert (a.decisions, a.parcels_seen) == (decisions + 1, 10 * cap + 1)
+    assert "P0" in a.snapshot()["parcels"] and f"P{9 * cap}" not in a.snapshot()["parcels"]
+
+
+def test_restore_with_a_smaller_cap_keeps_the_newest_records():
+    """Restoring a snapshot into an assigner with a smaller cap keeps only the newest parcels."""
+    a = make_assigner()
+    for i in range(6):
+        send(a, f"P{i}", "C" if i % 2 else "B", weight=1.0)
+        a.chute_event("D2", "container_closed")
+        a.chute_event("D3", "container_closed")
+    restored = Assigner.restore(LAYOUT, a.snapshot(), max_tracked_parcels=2)
+    assert list(restored.snapshot()["parcels"]) == ["P4", "P5"]
+    with pytest.raises(InputError) as exc:
+        Assigner(LAYOUT, a.plan, max_tracked_parcels=0)
+    assert exc.value.field == "max_tracked_parcels"
+
+
 def test_snapshot_without_parcel_records_keeps_containers():
     """A light snapshot drops idempotency records but keeps every container's contents."""
     a = make_assigner()
@@ -241,3 +433,87 @@ def test_snapshot_without_parcel_records_keeps_containers():
     restored = Assigner.restore(LAYOUT, light)
     assert restored.chute_event("D2", "container_closed").parcel_ids == ("P2",)
     assert restored.parcels_seen == 2
+
+
+# A parcel's label and goods do not change between its requests.
+PARCELS = {
+    "P1": ("A", "general"),
+    "P2": ("A", "general"),
+    "P3": ("B", "general"),
+    "P4": ("C", "battery"),
+    "P5": (None, "general"),
+    "P6": ("ZZ", "general"),
+    "P7": ("B", "liquid"),
+}
+OPERATIONS = st.lists(
+    st.one_of(
+        st.tuples(
+            st.just("assign"),
+            st.sampled_from(sorted(PARCELS)),
+            st.one_of(st.none(), st.integers(1, 4)),
+            st.sampled_from([0.0, 0.1, 100.0]),  # seconds before the request
+        ),
+        st.tuples(
+            st.just("event"),
+            st.sampled_from(["D0", "D1", "D2", "D3", "D4", "D5"]),
+            st.sampled_from(["full", "swap_started", "container_closed", "disabled", "enabled"]),
+        ),
+        st.tuples(st.just("divert_failed"), st.sampled_from(["P1", "P2", "P3"])),
+        st.tuples(st.just("activate"), st.integers(0, 1)),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(operations=OPERATIONS)
+def test_any_sequence_of_requests_and_events_keeps_containers_consistent(operations):
+    """Whatever arrives: each parcel sits in at most one open container, once; counts and
+    weights match the contents; parcels only reach chutes allowed for them; re-sends repeat."""
+    plans = [
+        simple_plan(
+            LAYOUT,
+            {"A": ["D0", "D1"], "B": ["D2"], "C": ["D3"]},
+            alternates={"B": ["D3"]},
+            restricted={Category.BATTERY: ("D5",)},
+        ),
+        simple_plan(
+            LAYOUT,
+            {"A": ["D4"], "B": ["D2", "D3"], "C": ["D1"]},
+            alternates={"A": ["D0"]},
+            restricted={Category.BATTERY: ("D5",)},
+            version=2,
+        ),
+    ]
+    clock = FakeClock()
+    a = Assigner(LAYOUT, plans[0], clock=clock)
+    kinds = {c.id: c for c in LAYOUT.chutes}
+    for op in operations:
+        if op[0] == "assign":
+            _, pid, scan, wait = op
+            dest, category = PARCELS[pid]
+            clock.now += wait
+            before = a.decisions
+            decision = a.assign(pid, dest, 500.0, 100, 100, 100, category, scan)
+            if decision.chute_id is not None:
+                chute = kinds[decision.chute_id]
+                if category == "general" and decision.reason in (Reason.PLANNED, Reason.ALTERNATE):
+                    assert chute.type.value == "destination" and chute.id not in ("D5",)
+                if category != "general":
+                    assert chute.id == "D5" or chute.type.value in ("reject", "exception")
+            if a.decisions == before:  # answered from the record: a re-send repeats itself
+                assert a.assign(pid, dest, 500.0, 100, 100, 100, category, scan) == decision
+        elif op[0] == "event":
+            a.chute_event(op[1], op[2])
+        elif op[0] == "divert_failed":
+            a.divert_failed(op[1])
+        else:
+            a.activate(plans[op[1]])
+        snapshot = a.snapshot()
+        seen: list[str] = []
+        for row in snapshot["chutes"]:
+            seen += [p for p, _, _ in row["contents"]]
+            status = a.chute_status(row["chute_id"])
+            assert status["count"] == len(row["contents"])
+            assert status["weight_g"] == pytest.approx(sum(w for _, w, _ in row["contents"]))
+        assert len(seen) == len(set(seen))

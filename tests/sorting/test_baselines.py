@@ -1,4 +1,4 @@
-"""Reference plans: the naive plan and the published capacity-matching model."""
+"""Reference plans: naive, volume-proportional, capacity matching; alternates for any plan."""
 
 from __future__ import annotations
 
@@ -14,7 +14,11 @@ from optimizer.sorting import (
     check_plan,
     generate_case,
     naive_plan,
+    proportional_plan,
+    simulate_shift,
     split_volumes,
+    with_alternates,
+    without_alternates,
 )
 from optimizer.status import SolveStatus
 
@@ -96,8 +100,73 @@ def test_references_on_a_generated_case_use_valid_chutes():
     split = split_volumes(case.forecast)
     for plan in (
         naive_plan(case.layout, case.forecast),
+        proportional_plan(case.layout, case.forecast),
         capacity_matching_plan(case.layout, case.forecast, time_limit_s=5, seed=0).plan,
     ):
         report = check_plan(plan, case.layout, case.forecast, max_fill=math.inf)
         assert report.ok, report.problems
         assert {a.destination for a in plan.assignments} == set(split.general)
+
+
+def test_proportional_plan_follows_volume_and_shares_small_destinations():
+    """A gets chutes in proportion to its volume; small B, C of one hand-over share a chute."""
+    layout = tiny_layout(8)  # 100 parcels/h per chute; 60 at the 60 % sharing level
+    forecast = Forecast(
+        (
+            destination("A", 400.0),
+            destination("D", 100.0, handover="Y"),
+            destination("B", 20.0),
+            destination("C", 30.0),
+            destination("E", 25.0, handover="Z"),
+        )
+    )
+    plan = proportional_plan(layout, forecast).assignment_map()
+    # 8 chutes: B+C share one, E one of its own (alone in Z); A and D split the other 6 as 4:1
+    # of volume with at least one each: A 5, D 1.
+    assert plan["B"].chute_ids == plan["C"].chute_ids and len(plan["B"].chute_ids) == 1
+    assert len(plan["A"].chute_ids) == 5 and len(plan["D"].chute_ids) == 1
+    # heaviest per chute nearest: D (100/h on one chute), then A (80/h on each of five)
+    assert plan["D"].chute_ids == ("D0",)
+    assert set(plan["A"].chute_ids) == {"D1", "D2", "D3", "D4", "D5"}
+    assert check_plan(proportional_plan(layout, forecast), layout, forecast).ok
+
+
+def test_alternates_come_from_the_same_hand_over_least_loaded_first():
+    """Reference plans get the optimizer's alternate treatment: same hand-over, emptiest first."""
+    layout = tiny_layout(6)
+    forecast = Forecast(
+        (
+            destination("A", 80.0),
+            destination("B", 10.0),
+            destination("C", 40.0),
+            destination("D", 50.0, handover="Y"),
+        )
+    )
+    plan = naive_plan(layout, forecast)
+    given = with_alternates(plan, layout, forecast).assignment_map()
+    own = {n: set(a.chute_ids) for n, a in plan.assignment_map().items()}
+    x_chutes = own["A"] | own["B"] | own["C"]
+    for name in "ABC":
+        alternates = given[name].alternates
+        assert set(alternates) <= x_chutes - own[name] and len(alternates) <= 2
+    assert given["D"].alternates == ()  # alone in its hand-over: nobody to share with
+    loads = {c: 0.0 for c in x_chutes}
+    for n, v in (("A", 80.0), ("B", 10.0), ("C", 40.0)):
+        for c in own[n]:
+            loads[c] += v / len(own[n])
+    first = given["A"].alternates[0]
+    assert loads[first] == min(loads[c] for c in x_chutes - own["A"])
+    assert check_plan(with_alternates(plan, layout, forecast), layout, forecast, math.inf).ok
+    assert without_alternates(with_alternates(plan, layout, forecast)) == plan
+
+
+def test_alternates_cut_recirculation_on_a_simulated_shift():
+    """Same plan, same parcels: with alternates fewer parcels go round again when chutes close."""
+    case = generate_case(60, 40, seed=5, rate=3000.0, hours=0.5)
+    plan = proportional_plan(case.layout, case.forecast)
+    bare = simulate_shift(case.layout, without_alternates(plan), case.parcels, seed=1)
+    helped = simulate_shift(
+        case.layout, with_alternates(plan, case.layout, case.forecast), case.parcels, seed=1
+    )
+    assert helped.reasons["alternate"] > 0
+    assert helped.recirculated_parcels < bare.recirculated_parcels

@@ -124,3 +124,21 @@ def test_plan_for_another_sorter():
     """A plan made for another sorter is reported."""
     plan = dataclasses.replace(simple_plan(LAYOUT, GOOD), sorter_id="OTHER")
     assert codes(plan) == {"sorter"}
+
+
+def test_alternate_on_a_restricted_chute_is_a_role_conflict():
+    """General goods may not overflow into a chute dedicated to batteries."""
+    plan = simple_plan(
+        LAYOUT,
+        GOOD,
+        alternates={"A": ["D3"]},
+        restricted={Category.BATTERY: ("D3",)},
+    )
+    battery = Forecast(
+        (
+            destination("A", 50.0, category_mix={Category.GENERAL: 0.9, Category.BATTERY: 0.1}),
+            destination("B", 20.0),
+            destination("C", 5.0, handover="Y"),
+        )
+    )
+    assert codes(plan, battery) == {"role_conflict"}

@@ -106,9 +106,60 @@ def test_sort_plan_prints_summary_and_check(case_dir, tmp_path, capsys):
     assert "0 destinations moved" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("method", ["naive", "capacity-matching"])
-def test_sort_plan_reference_methods(case_dir, tmp_path, method):
-    """The reference plans can be written with --method for side-by-side simulation."""
+def test_sort_plan_fails_when_the_checker_rejects_the_plan(case_dir, tmp_path, capsys, monkeypatch):
+    """An optimizer plan the checker rejects (here: one destination dropped) exits 1, not 0."""
+    import dataclasses
+
+    import optimizer.commands.sorting as command
+
+    real = command.optimize_plan
+
+    def losing_a_destination(*args, **kwargs):
+        result = real(*args, **kwargs)
+        plan = dataclasses.replace(result.plan, assignments=result.plan.assignments[1:])
+        return dataclasses.replace(result, plan=plan)
+
+    monkeypatch.setattr(command, "optimize_plan", losing_a_destination)
+    args = [
+        "sort-plan",
+        "--layout",
+        str(case_dir / "layout.json"),
+        "--forecast",
+        str(case_dir / "forecast.json"),
+        "--time-limit",
+        "2",
+        "--out",
+        str(tmp_path / "p.json"),
+    ]
+    code, err = run_error(args, capsys)
+    assert code == 1
+    assert "has no chute" in err and "fails the checker" in err
+
+
+def test_reference_plan_failing_the_checker_is_written_for_comparison(case_dir, tmp_path, capsys):
+    """The naive plan overfills chutes: its problems are listed, but it is what was asked for."""
+    code = main(
+        [
+            "sort-plan",
+            "--layout",
+            str(case_dir / "layout.json"),
+            "--forecast",
+            str(case_dir / "forecast.json"),
+            "--method",
+            "naive",
+            "--out",
+            str(tmp_path / "naive.json"),
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 0
+    assert "check:" in err and "of its container" in err and "reference plan" in err
+
+
+@pytest.mark.parametrize("method", ["naive", "proportional", "capacity-matching"])
+@pytest.mark.parametrize("alternates", [False, True])
+def test_sort_plan_reference_methods(case_dir, tmp_path, method, alternates):
+    """The reference plans can be written with --method, with or without alternate chutes."""
     out = tmp_path / f"{method}.json"
     code = main(
         [
@@ -121,10 +172,13 @@ def test_sort_plan_reference_methods(case_dir, tmp_path, method):
             method,
             "--out",
             str(out),
+            *(["--alternates"] if alternates else []),
         ]
     )
     assert code == 0
-    assert json.loads(out.read_text())["method"] == method
+    plan = json.loads(out.read_text())
+    assert plan["method"] == method
+    assert any(a["alternates"] for a in plan["assignments"]) is alternates
 
 
 def test_simulate_prints_summary_and_writes_json(case_dir, plan_file, capsys):
@@ -286,12 +340,14 @@ def test_bad_layout_fields_are_listed(case_dir, tmp_path, capsys):
     assert "error: layout.chutes[3].capacity_parcels: must be an integer >= 1" in err
 
 
-def test_unknown_category_in_scans_is_an_error(case_dir, plan_file, tmp_path, capsys):
-    """A scan with an unknown category names the line and field; nothing is assigned."""
+def test_a_bad_scan_line_is_reported_and_the_others_are_answered(
+    case_dir, plan_file, tmp_path, capsys
+):
+    """A scan with an unknown category names line and field; the lines around it get decisions."""
     lines = (case_dir / "parcels.jsonl").read_text().splitlines()[:3]
     bad = json.loads(lines[1]) | {"category": "fireworks"}
     path = tmp_path / "parcels.jsonl"
-    path.write_text("\n".join([lines[0], json.dumps(bad), lines[2]]))
+    path.write_text("\n".join([lines[0], json.dumps(bad), "{not json", lines[2]]))
     out = tmp_path / "d.jsonl"
     code, err = run_error(
         [
@@ -309,7 +365,51 @@ def test_unknown_category_in_scans_is_an_error(case_dir, plan_file, tmp_path, ca
     )
     assert code == 2
     assert "error: parcels.jsonl:2.category: unknown category 'fireworks'" in err
-    assert not out.exists()
+    assert "error: parcels.jsonl:3: not valid JSON" in err
+    assert "2 lines refused" in err
+    answered = [json.loads(x)["parcel_id"] for x in out.read_text().splitlines()]
+    assert answered == [json.loads(lines[0])["parcel_id"], json.loads(lines[2])["parcel_id"]]
+
+
+def test_assign_answers_each_scan_before_the_next_one_arrives(case_dir, plan_file):
+    """Reading standard input, a decision comes back for a scan while the stream is still open."""
+    import queue
+    import subprocess
+    import sys
+    import threading
+
+    scans = (case_dir / "parcels.jsonl").read_text().splitlines()[:2]
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "optimizer",
+            "assign",
+            "--layout",
+            str(case_dir / "layout.json"),
+            "--plan",
+            str(plan_file),
+            "--parcels",
+            "-",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    replies: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [replies.put(x) for x in process.stdout], daemon=True).start()
+    try:
+        answers = []
+        for line in scans:
+            process.stdin.write(line + "\n")
+            process.stdin.flush()
+            answers.append(json.loads(replies.get(timeout=60)))  # before the next scan is sent
+        process.stdin.close()
+        assert process.wait(timeout=60) == 0
+    finally:
+        process.kill()
+    assert [a["parcel_id"] for a in answers] == [json.loads(x)["parcel_id"] for x in scans]
 
 
 def test_bad_event_line_is_an_error(case_dir, plan_file, tmp_path, capsys):
@@ -379,7 +479,8 @@ def test_impossible_forecast_is_explained(case_dir, tmp_path, capsys):
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["generate", "sorter", "--chutes", "5", "--out", "X"], "error: chutes:"),
+        (["generate", "sorter", "--chutes", "5", "--out", "X"], "error: --chutes:"),
+        (["generate", "sorter", "--destinations", "0", "--out", "X"], "error: --destinations:"),
         (["generate", "sorter", "--rate", "0", "--out", "X"], "error: --rate: must be > 0"),
         (["sort-plan", "--workers", "0"], "error: --workers: must be >= 1"),
         (["sort-plan", "--move-penalty", "-1"], "error: --move-penalty: must be >= 0"),
@@ -433,3 +534,129 @@ def test_plan_for_another_sorter_is_refused(case_dir, plan_file, tmp_path, capsy
         capsys,
     )
     assert code == 2 and "plan.sorter_id" in err
+
+
+SCAN = {
+    "parcel_id": "P1",
+    "destination": "X",
+    "weight_g": 1,
+    "length_mm": 1,
+    "width_mm": 1,
+    "height_mm": 1,
+    "category": "general",
+}
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (json.dumps(SCAN | {"category": ["general"]}).encode(), "p.jsonl:1.category: unknown"),
+        (json.dumps(SCAN | {"category": {}}).encode(), "p.jsonl:1.category: unknown"),
+        (json.dumps(SCAN | {"scan": True}).encode(), "p.jsonl:1.scan: must be an integer"),
+        (b"\xff\xfe\n", "p.jsonl:1: not UTF-8 text"),
+    ],
+)
+@pytest.mark.parametrize("command", ["assign", "simulate"])
+def test_malformed_scans_are_errors_not_tracebacks(
+    case_dir, plan_file, tmp_path, capsys, command, content, expected
+):
+    """Unhashable categories, boolean scan numbers and non-UTF-8 bytes name line and field."""
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(content)
+    code, err = run_error(
+        [
+            command,
+            "--layout",
+            str(case_dir / "layout.json"),
+            "--plan",
+            str(plan_file),
+            "--parcels",
+            str(path),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        capsys,
+    )
+    assert code == 2
+    assert f"error: {expected}" in err
+
+
+def test_malformed_event_line_is_an_error(case_dir, plan_file, tmp_path, capsys):
+    """An event given as a list names the line and the field."""
+    path = tmp_path / "s.jsonl"
+    path.write_text(json.dumps({"event": ["full"], "chute_id": ["C001"]}))
+    code, err = run_error(
+        [
+            "assign",
+            "--layout",
+            str(case_dir / "layout.json"),
+            "--plan",
+            str(plan_file),
+            "--parcels",
+            str(path),
+        ],
+        capsys,
+    )
+    assert code == 2
+    assert "error: s.jsonl:1.event: unknown event ['full']" in err
+    assert "error: s.jsonl:1.chute_id: no chute ['C001']" in err
+
+
+def test_layout_with_malformed_categories_is_an_error(case_dir, tmp_path, capsys):
+    """A chute's categories given as nested lists are refused element by element."""
+    layout = json.loads((case_dir / "layout.json").read_text())
+    layout["chutes"][0]["categories"] = [["general"]]
+    layout["chutes"][1]["categories"] = "general"
+    path = tmp_path / "layout.json"
+    path.write_text(json.dumps(layout))
+    code, err = run_error(
+        [
+            "sort-plan",
+            "--layout",
+            str(path),
+            "--forecast",
+            str(case_dir / "forecast.json"),
+            "--out",
+            str(tmp_path / "p.json"),
+        ],
+        capsys,
+    )
+    assert code == 2
+    assert "error: layout.chutes[0].categories[0]: unknown category ['general']" in err
+    assert "error: layout.chutes[1].categories: must be a non-empty list" in err
+
+
+@pytest.mark.parametrize("flag", ["--layout", "--forecast", "--out"])
+def test_a_directory_where_a_file_is_expected_is_an_error(case_dir, tmp_path, capsys, flag):
+    """A directory given as input or output file: exit 2 naming it, no traceback."""
+    files = {
+        "--layout": str(case_dir / "layout.json"),
+        "--forecast": str(case_dir / "forecast.json"),
+        "--out": str(tmp_path / "p.json"),
+    }
+    files[flag] = str(tmp_path)
+    code, err = run_error(
+        ["sort-plan", "--time-limit", "1", *[x for kv in files.items() for x in kv]], capsys
+    )
+    assert code == 2
+    assert str(tmp_path) in err and "directory" in err
+
+
+def test_layout_file_that_is_not_utf8_names_the_file(case_dir, tmp_path, capsys):
+    """A layout file in another encoding is an input error naming the file."""
+    path = tmp_path / "latin.json"
+    path.write_bytes('{"sorter_id": "Sorteur-é"}'.encode("latin-1"))
+    code, err = run_error(
+        [
+            "sort-plan",
+            "--layout",
+            str(path),
+            "--forecast",
+            str(case_dir / "forecast.json"),
+            "--out",
+            str(tmp_path / "p.json"),
+        ],
+        capsys,
+    )
+    assert code == 2
+    assert "error: layout: latin.json is not UTF-8 text" in err

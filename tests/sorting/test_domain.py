@@ -123,6 +123,17 @@ def test_scan_with_negative_weight_is_refused():
     assert fields(exc) == {"weight_g"}
 
 
+def test_scan_numbers_and_counter_must_not_be_booleans():
+    """True is an int in Python but not a scan number or a weight; a category name is taken."""
+    with pytest.raises(InputError) as exc:
+        ParcelScan("P1", "A", True, 10, 10, 10, scan=True)
+    assert fields(exc) == {"weight_g", "scan"}
+    assert ParcelScan("P1", "A", 1.0, 10, 10, 10, "battery").category is Category.BATTERY
+    with pytest.raises(InputError) as exc:
+        ParcelScan("P1", "A", 1.0, 10, 10, 10, ["general"])  # type: ignore[arg-type]
+    assert exc.value.problems[0].code == "unknown_category"
+
+
 def test_assignment_without_chutes_or_with_bad_share_is_refused():
     """A destination needs a chute, and shares must be positive."""
     with pytest.raises(InputError) as exc:

@@ -58,6 +58,20 @@ def test_layout_has_every_chute_kind_and_fitted_chutes(chutes, seed):
     assert all(0 <= c.position_m < layout.loop_length_m for c in layout.chutes)
     induction = max(p.position_m for p in layout.induction_points)
     assert all(c.position_m > induction for c in layout.chutes)
+    # Two container sizes under destination chutes: gaylords, and sacks that fill by weight
+    # (30 kg for 80 parcels: anything over 375 g fills a sack by weight first).
+    sizes = Counter(
+        (c.capacity_parcels, c.capacity_kg)
+        for c in layout.chutes
+        if c.type == ChuteType.DESTINATION
+    )
+    assert set(sizes) <= {(120, 400.0), (80, 30.0)}
+    sacks = sizes[(80, 30.0)] / sum(sizes.values())
+    assert sacks < 0.45
+    if chutes >= 150:  # a few chutes are fitted gaylords; on small sorters that weighs more
+        assert sacks > 0.15
+    fitted = [c for c in layout.chutes if len(c.categories) > 1]
+    assert all(c.capacity_parcels == 120 for c in fitted)  # restricted goods in gaylords
 
 
 def s10_valid(parcel_id: str) -> bool:

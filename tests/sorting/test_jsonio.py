@@ -86,7 +86,7 @@ def test_layout_reports_every_problem_with_its_path():
         "layout.chutes[0].capacity_parcels",
         "layout.chutes[1].type",
         "layout.chutes[2].id",
-        "layout.chutes[2].categories",
+        "layout.chutes[2].categories[1]",
         "layout.chutes[1].id",
         "layout.chutes[1].position_m",
     ]
@@ -187,10 +187,192 @@ def test_scan_no_read_and_extra_fields():
     assert scan.category is Category.GENERAL
 
 
-def test_scan_stream_with_broken_json_line(tmp_path):
-    """A line that is not JSON is reported with its line number."""
+def test_scan_stream_with_broken_json_lines_reports_them_all(tmp_path):
+    """Lines that are not JSON or not UTF-8 are each reported, with the other lines' problems."""
     path = tmp_path / "p.jsonl"
-    path.write_text('{"parcel_id": "P"}\n{oops\n')
+    path.write_bytes(b'{"parcel_id": "P"}\n{oops\n\n{"parcel_id": "\xff"}\n[1]\n{oops again\n')
     with pytest.raises(InputError) as exc:
         read_scans(path)
-    assert exc.value.field == "p.jsonl:2"
+    fields = problem_fields(exc)
+    assert fields[:2] == ["p.jsonl:1.destination", "p.jsonl:1.weight_g"]
+    assert fields[-4:] == ["p.jsonl:2", "p.jsonl:4", "p.jsonl:5", "p.jsonl:6"]
+    messages = {p.field: p.message for p in exc.value.problems}
+    assert messages["p.jsonl:4"].startswith("not UTF-8 text")
+    assert messages["p.jsonl:5"] == "must be a JSON object"
+
+
+def test_layout_problems_are_all_reported_together():
+    """A bad loop speed is reported along with bad chutes, not hidden behind them."""
+    data = {
+        "sorter_id": "S",
+        "loop_length_m": 100,
+        "speed_m_s": -2,
+        "max_recirculations": True,
+        "induction_points": [{"id": "I", "position_m": 0}],
+        "chutes": [{"id": "C1", "position_m": 10, "capacity_parcels": 0}],
+    }
+    with pytest.raises(InputError) as exc:
+        layout_from_dict(data)
+    assert problem_fields(exc) == [
+        "layout.speed_m_s",
+        "layout.max_recirculations",
+        "layout.chutes[0].capacity_parcels",
+    ]
+
+
+def test_scan_problems_are_all_reported_together():
+    """A negative weight is reported even when the same line also has a bad category."""
+    with pytest.raises(InputError) as exc:
+        scan_from_dict(
+            {
+                "parcel_id": "P",
+                "destination": "A",
+                "weight_g": -5,
+                "length_mm": 1,
+                "width_mm": 1,
+                "height_mm": 1,
+                "category": "explosive",
+                "scan": 0,
+            }
+        )
+    assert problem_fields(exc) == ["scan.weight_g", "scan.category", "scan.scan"]
+
+
+def test_forecast_and_plan_problems_are_all_reported_together():
+    """Shares out of range and duplicates are reported with the other problems of the file."""
+    forecast = {
+        "no_read_share": 1.5,
+        "destinations": [
+            {"destination": "A", "parcels_per_hour": 1, "carrier": "X"},
+            {"destination": "A", "parcels_per_hour": 1, "carrier": "X"},
+            {"destination": "B", "parcels_per_hour": -1, "carrier": "X"},
+        ],
+    }
+    with pytest.raises(InputError) as exc:
+        forecast_from_dict(forecast)
+    assert problem_fields(exc) == [
+        "forecast.destinations[2].parcels_per_hour",
+        "forecast.no_read_share",
+        "forecast.destinations[1].destination",
+    ]
+    plan = {
+        "sorter_id": "S",
+        "version": 0,
+        "assignments": [
+            {"destination": "A", "chutes": [{"chute_id": "C1"}]},
+            {"destination": "A", "chutes": [{"chute_id": "C2"}]},
+        ],
+        "restricted": {"general": ["C3"], "battery": "C4"},
+    }
+    with pytest.raises(InputError) as exc:
+        plan_from_dict(plan)
+    assert problem_fields(exc) == [
+        "plan.version",
+        "plan.restricted.general",
+        "plan.restricted.battery",
+        "plan.assignments[1].destination",
+    ]
+
+
+VALID_DOCUMENTS = {
+    "layout": (
+        layout_from_dict,
+        {
+            "sorter_id": "S",
+            "loop_length_m": 100,
+            "speed_m_s": 2,
+            "induction_points": [{"id": "I", "position_m": 0}],
+            "chutes": [
+                {"id": "C1", "position_m": 10, "categories": ["general", "battery"]},
+                {"id": "C2", "position_m": 12, "type": "no_read", "capacity_parcels": 50},
+            ],
+        },
+    ),
+    "forecast": (
+        forecast_from_dict,
+        {
+            "no_read_share": 0.01,
+            "destinations": [
+                {
+                    "destination": "A",
+                    "parcels_per_hour": 10,
+                    "carrier": "X",
+                    "category_mix": {"general": 0.9, "battery": 0.1},
+                    "size_mix": {"small": 1.0},
+                }
+            ],
+        },
+    ),
+    "plan": (
+        plan_from_dict,
+        {
+            "sorter_id": "S",
+            "version": 1,
+            "assignments": [
+                {"destination": "A", "chutes": [{"chute_id": "C1", "share": 1}], "alternates": []}
+            ],
+            "special": {"no_read": ["C2"]},
+            "restricted": {"battery": ["C3"]},
+        },
+    ),
+    "scan": (
+        scan_from_dict,
+        {
+            "parcel_id": "P",
+            "destination": "A",
+            "weight_g": 1,
+            "length_mm": 1,
+            "width_mm": 1,
+            "height_mm": 1,
+            "category": "general",
+            "scan": 1,
+        },
+    ),
+}
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=5)
+    | st.sampled_from(["general", "battery", "C1", "destination", ""]),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+def _paths(value, prefix=()):
+    yield prefix
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _paths(v, (*prefix, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _paths(v, (*prefix, i))
+
+
+def _replaced(document, path, new):
+    if not path:
+        return new
+    copy = json.loads(json.dumps(document))
+    target = copy
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = new
+    return copy
+
+
+@settings(max_examples=300, deadline=None)
+@given(kind=st.sampled_from(sorted(VALID_DOCUMENTS)), data=st.data())
+def test_any_malformed_value_is_an_input_error_never_a_crash(kind, data):
+    """Replacing any part of a valid document by any JSON value loads or gives an InputError."""
+    loader, document = VALID_DOCUMENTS[kind]
+    path = data.draw(st.sampled_from(list(_paths(document))))
+    value = data.draw(JSON_VALUES)
+    try:
+        loader(_replaced(document, path, value))
+    except InputError as exc:
+        assert exc.problems and all(p.field for p in exc.problems)

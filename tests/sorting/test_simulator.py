@@ -6,6 +6,7 @@ import dataclasses
 
 import pytest
 
+from optimizer.errors import InputError
 from optimizer.sorting import Forecast, ParcelScan, naive_plan, simulate_shift
 
 from .conftest import destination, simple_plan, tiny_layout
@@ -31,7 +32,7 @@ def test_overflow_closes_the_chute_and_parcels_recirculate():
     plan = simple_plan(layout, {"A": ["D0"]})
     parcels = [scan(f"P{i}", "A", 100.0 + i) for i in range(5)]
     report = simulate_shift(layout, plan, parcels, hours=0.5)
-    assert report.overflow_events >= 1
+    assert report.overflow_events == 1  # the third parcel fills it; swapped before the rest return
     assert report.recirculated_parcels == 2
     assert report.sorted == 5  # the swap frees the chute; nobody is lost
     # a recirculated parcel waits at least one loop on top of its 10 m of travel
@@ -87,9 +88,20 @@ def test_optimized_plan_beats_naive_on_the_same_shift(small_case):
 def test_needs_parcels_or_a_forecast():
     """A shift without arrivals is an input error naming what is missing."""
     layout = tiny_layout(4)
-    with pytest.raises(Exception) as exc:
+    with pytest.raises(InputError) as exc:
         simulate_shift(layout, simple_plan(layout, {"A": ["D0"]}))
-    assert getattr(exc.value, "field", "") == "parcels"
+    assert exc.value.field == "parcels"
+
+
+def test_unknown_induction_point_is_an_input_error():
+    """A recorded scan naming an induction point the sorter does not have is refused."""
+    layout = tiny_layout(4)
+    plan = simple_plan(layout, {"A": ["D0"]})
+    with pytest.raises(InputError) as exc:
+        simulate_shift(layout, plan, [scan("P", "A", 1.0), scan("Q", "A", 2.0, induction="IN-9")])
+    assert exc.value.field == "parcels[1].induction"
+    report = simulate_shift(layout, plan, [scan("P", "A", 1.0, induction=None)])  # type: ignore[arg-type]
+    assert report.sorted == 1  # no induction recorded: one is drawn
 
 
 def test_unplanned_destinations_are_exceptions_not_losses():
