@@ -1,0 +1,432 @@
+"""Carrier events on tracked shipments, translated into the core's ETA update and re-planning.
+
+Every event is about one leg, named by its lane, and only that leg's carrier may
+post it. The ETA is recomputed with `update_eta`; exceptions re-plan what remains
+with `replan_from` through departures that still have room (the capacity ledger
+holds every other tracked shipment's legs):
+
+- customs_hold: from the held node, once released (`until`);
+- lost: a replacement from the origin, ready at the event's time;
+- delayed (or a departure/arrival reported late) when it makes the shipment late,
+  or later than it already was: from the end of that leg, which it still rides;
+- any event whose re-timed onward legs no longer fit the departures' capacity
+  (the core re-times to the first departure the parcel makes, which may be one
+  the plan had left full): from the end of that leg, likewise.
+
+Capacity is counted on each leg's booked departure (`committed_departure` once the
+carrier has reported on it), so a flight that runs late still holds its parcels.
+
+Each change of itinerary is a new version; earlier ones are kept. An arrival (or a
+delivery) closes the leg with an outcome for the carrier's scorecard: on_time when
+it arrives by the arrival it was held to, late otherwise; lost and damaged count too.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from api.db.models import EventRow, ItineraryVersionRow, ShipmentLegRow, TrackedShipmentRow
+from api.db.types import utcnow
+from api.errors import ApiError, Conflict, Forbidden, NotFound
+from api.routing.cache import RoutingCache
+from api.routing.documents import DocRef, load_network
+from api.routing.outcomes import TRACKING, record_outcome, scoring
+from api.routing.present import itinerary_record
+from api.routing.timetables import timetable_for
+from api.routing.tracked import LegState, ShipmentState, current_legs, new_version
+from api.schemas.tracking import TrackingEventIn
+from api.security.principal import Principal
+from api.store import append_event
+from optimizer.routing import (
+    CapacityLedger,
+    EventKind,
+    Itinerary,
+    Leg,
+    Reason,
+    Shipment,
+    Timetable,
+    TrackingEvent,
+    itinerary_from_dict,
+    replan_from,
+    shipments_from_records,
+    update_eta,
+)
+from optimizer.timeutil import from_minutes, to_minutes
+
+TRACKING_EVENT = "tracking"
+
+
+class EventType(StrEnum):
+    DEPARTED = "departed"
+    ARRIVED = "arrived"
+    DELIVERED = "delivered"
+    DELAYED = "delayed"
+    LOST = "lost"
+    DAMAGED = "damaged"
+    CUSTOMS_HOLD = "customs_hold"
+
+
+@dataclass
+class Change:
+    """The itinerary after an event, and whether (and from where) it was re-planned."""
+
+    itinerary: Itinerary
+    carry: int  # legs whose reported state carries over to the new version
+    replanned: bool = False
+    resume: tuple[str, int, int] | None = None  # (node, ready, first new leg)
+
+
+@dataclass(frozen=True)
+class Posted:
+    event_id: str
+    shipment_id: str
+    type: str
+    eta_before: datetime | None
+    eta_after: datetime | None
+    replanned: bool
+    version: int
+    new_version: bool
+
+
+def may_report(principal: Principal, carrier_id: str) -> bool:
+    return principal.is_admin or principal.in_scope(f"carrier:{carrier_id}")
+
+
+def tracked_shipment(session: Session, shipment_id: str, lock: bool = False) -> TrackedShipmentRow:
+    query = select(TrackedShipmentRow).where(TrackedShipmentRow.shipment_id == shipment_id)
+    found = session.scalar(query.with_for_update() if lock else query)
+    if found is None:
+        raise NotFound("tracked shipment", shipment_id, field="shipment_id")
+    return found
+
+
+def _leg_of(
+    session: Session, tracked: TrackedShipmentRow, legs: list[ShipmentLegRow], lane: str
+) -> int:
+    index = next((i for i, leg in enumerate(legs) if leg.lane == lane), None)
+    if index is not None:
+        return index
+    # Not on the current itinerary: maybe re-planned away, maybe never there.
+    for version in session.scalars(
+        select(ItineraryVersionRow)
+        .where(ItineraryVersionRow.shipment_id == tracked.shipment_id)
+        .order_by(ItineraryVersionRow.version.desc())
+    ):
+        for leg in version.itinerary.get("legs") or []:
+            if leg["lane"] == lane:
+                raise Conflict(
+                    f"Lane {lane} is no longer on shipment {tracked.shipment_id}'s itinerary "
+                    f"(it was in version {version.version}; version {tracked.version} is current)",
+                    field="lane",
+                )
+    raise ApiError(
+        422, f"Lane {lane} is not on shipment {tracked.shipment_id}'s itinerary", field="lane"
+    )
+
+
+def _check_state(
+    tracked: TrackedShipmentRow, legs: list[ShipmentLegRow], index: int, event: TrackingEventIn
+) -> None:
+    """409 for an event the shipment's or the leg's state contradicts."""
+    kind = EventType(event.type)
+    leg = legs[index]
+    if tracked.state == ShipmentState.DELIVERED:
+        raise Conflict(f"Shipment {tracked.shipment_id} was already delivered", field="type")
+    if kind is EventType.DEPARTED and leg.state != LegState.PLANNED:
+        raise Conflict(f"Leg {leg.lane} already {leg.state}", field="type")
+    if kind is EventType.ARRIVED and leg.state not in (LegState.PLANNED, LegState.DEPARTED):
+        raise Conflict(f"Leg {leg.lane} already {leg.state}", field="type")
+    if kind is EventType.DELIVERED and index != len(legs) - 1:
+        raise Conflict(
+            f"A delivery is reported on the last leg ({legs[-1].lane}), not on {leg.lane}",
+            field="lane",
+        )
+    if kind is EventType.DELAYED:
+        if event.delay_minutes is None:
+            raise ApiError(422, "a delayed event needs delay_minutes", field="delay_minutes")
+        if leg.state not in (LegState.PLANNED, LegState.DEPARTED):
+            raise Conflict(f"Leg {leg.lane} already {leg.state}; it cannot be delayed", "type")
+    if kind is EventType.CUSTOMS_HOLD:
+        if event.until is None:
+            raise ApiError(422, "a customs_hold event needs until", field="until")
+        if event.until < event.at:
+            raise ApiError(422, "until must not be before at", field="until")
+    if (
+        leg.departed_at is not None
+        and event.at < leg.departed_at
+        and kind
+        in (
+            EventType.ARRIVED,
+            EventType.DELIVERED,
+        )
+    ):
+        raise Conflict(
+            f"Leg {leg.lane} departed at {leg.departed_at.isoformat()}; it cannot arrive before",
+            field="at",
+        )
+    if kind is EventType.DEPARTED and index > 0:
+        before = legs[index - 1].arrived_at
+        if before is not None and event.at < before:
+            raise Conflict(
+                f"The previous leg arrived at {before.isoformat()}; this one cannot depart before",
+                field="at",
+            )
+
+
+def _ledger(session: Session, timetable: Timetable, shipment_id: str) -> CapacityLedger:
+    """Capacity every other tracked shipment holds on the timetable's departures."""
+    ledger = CapacityLedger(timetable)
+    start = from_minutes(timetable.horizon.start)
+    end = from_minutes(timetable.horizon.end)
+    booked = func.coalesce(ShipmentLegRow.committed_departure, ShipmentLegRow.departure)
+    query = (
+        select(ShipmentLegRow.lane, booked, func.sum(ShipmentLegRow.weight_g), func.count())
+        .where(ShipmentLegRow.shipment_id != shipment_id, booked >= start, booked < end)
+        .group_by(ShipmentLegRow.lane, booked)
+    )
+    for lane_id, departure, grams, parcels in session.execute(query):
+        lane = timetable.lane_index.get(lane_id)
+        if lane is None:
+            continue
+        times = timetable.departures[lane]
+        minute = to_minutes(_utc(departure))
+        index = bisect.bisect_left(times, minute)
+        if index < len(times) and times[index] == minute:
+            ledger.book(lane, index, int(grams), int(parcels))
+    return ledger
+
+
+def _utc(moment: datetime | str) -> datetime:
+    """An aggregate over a timestamp column comes back without the column's type on SQLite."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _fits(ledger: CapacityLedger, legs: tuple[Leg, ...], weight_g: int) -> bool:
+    """Every leg's departure still has room for the parcel."""
+    for leg in legs:
+        found = ledger.locate(leg)
+        if found is not None and not ledger.fits(found[0], found[1], weight_g):
+            return False
+    return True
+
+
+def decide(
+    kind: EventType,
+    event: TrackingEventIn,
+    index: int,
+    leg_state: str,
+    timetable: Timetable,
+    shipment: Shipment,
+    itinerary: Itinerary,
+    ledger: CapacityLedger,
+) -> Change:
+    """The core's answer to the event (see the module doc for which call when)."""
+    at = to_minutes(event.at)
+    planned = itinerary.legs[index]
+    every = len(itinerary.legs)
+
+    def eta(kind: EventKind, minute: int, **where: str) -> Itinerary:
+        return update_eta(
+            timetable, shipment, itinerary, TrackingEvent(shipment.id, kind, minute, **where)
+        )
+
+    if kind is EventType.DEPARTED:
+        change = Change(eta(EventKind.DEPARTED, at, lane=planned.lane), every)
+    elif kind is EventType.ARRIVED:
+        change = Change(eta(EventKind.ARRIVED, at, node=planned.destination), every)
+    elif kind is EventType.DELIVERED:
+        return Change(eta(EventKind.DELIVERED, at), every)
+    elif kind is EventType.DELAYED:
+        delay = event.delay_minutes or 0
+        if leg_state == LegState.PLANNED:
+            expected = eta(EventKind.DEPARTED, planned.departure + delay, lane=planned.lane)
+        else:
+            expected = eta(EventKind.ARRIVED, planned.arrival + delay, node=planned.destination)
+        change = Change(expected, every)
+    elif kind is EventType.DAMAGED:
+        return Change(itinerary, every)
+    elif kind is EventType.CUSTOMS_HOLD:
+        assert event.until is not None
+        ready = max(to_minutes(event.until), at)
+        kept = itinerary.legs[: index + 1]
+        fresh = replan_from(timetable, shipment, kept, planned.destination, ready, ledger)
+        return Change(fresh, index + 1, True, (planned.destination, ready, index + 1))
+    else:  # lost: a replacement leaves the origin
+        fresh = replan_from(timetable, shipment, (), shipment.origin, at, ledger)
+        if not fresh.legs:
+            fresh = replace(fresh, reason=Reason.LOST, detail="lost; no route for a replacement")
+        return Change(fresh, 0, True, (shipment.origin, at, 0))
+    new = change.itinerary
+    later = new.late_minutes > 0 and new.late_minutes > itinerary.late_minutes
+    crowded = not _fits(ledger, new.legs[index + 1 :], shipment.weight_g)
+    if (later or crowded) and index + 1 < len(new.legs):
+        node, ready = new.legs[index].destination, new.legs[index].ready_at
+        fresh = replan_from(timetable, shipment, new.legs[: index + 1], node, ready, ledger)
+        if fresh.legs:
+            return Change(fresh, index + 1, True, (node, ready, index + 1))
+    return change
+
+
+def _close_leg(
+    session: Session, leg: ShipmentLegRow, kind: EventType, at: datetime, shipment_id: str
+) -> None:
+    """Record what the event says about the leg, and its outcome once it has one."""
+    if leg.committed_arrival is None and kind in (
+        EventType.DEPARTED,
+        EventType.ARRIVED,
+        EventType.DELIVERED,
+        EventType.DELAYED,
+    ):
+        leg.committed_departure, leg.committed_arrival = leg.departure, leg.arrival
+    outcome = None
+    if kind is EventType.DEPARTED:
+        leg.state, leg.departed_at = LegState.DEPARTED.value, at
+    elif kind in (EventType.ARRIVED, EventType.DELIVERED):
+        leg.state = (LegState.ARRIVED if kind is EventType.ARRIVED else LegState.DELIVERED).value
+        leg.arrived_at = leg.arrived_at or at
+        committed = leg.committed_arrival
+        outcome = "late" if committed is not None and leg.arrived_at > committed else "on_time"
+    elif kind is EventType.LOST:
+        outcome = "lost"
+    elif kind is EventType.DAMAGED:
+        outcome = "damaged"
+    if outcome is not None and leg.outcome is None:
+        leg.outcome = outcome
+        record_outcome(session, leg.carrier_id, leg.lane, outcome, shipment_id, TRACKING)
+
+
+def _plan_of(record: dict[str, Any]) -> tuple[Any, ...]:
+    """What makes a new version: other legs or times, not a re-worded reason."""
+    return record.get("status"), record.get("delivered_at"), record.get("legs")
+
+
+def _next_state(current: str, kind: EventType, itinerary: Itinerary) -> ShipmentState:
+    if kind is EventType.DELIVERED:
+        return ShipmentState.DELIVERED
+    if not itinerary.legs:
+        return ShipmentState.UNROUTED
+    if kind is EventType.CUSTOMS_HOLD:
+        return ShipmentState.HELD
+    if kind is EventType.LOST:
+        return ShipmentState.PLANNED  # a replacement, not moving yet
+    if kind in (EventType.DEPARTED, EventType.ARRIVED):
+        return ShipmentState.IN_TRANSIT
+    return ShipmentState(current)
+
+
+def post_event(
+    session: Session,
+    cache: RoutingCache,
+    principal: Principal,
+    shipment_id: str,
+    event: TrackingEventIn,
+) -> Posted:
+    """Check, apply and record one carrier event (the caller commits)."""
+    tracked = tracked_shipment(session, shipment_id, lock=True)
+    legs = current_legs(session, shipment_id)
+    if not legs:
+        raise Conflict(
+            f"Shipment {shipment_id} has no planned legs "
+            f"({tracked.itinerary.get('reason') or tracked.state})",
+            field="shipment_id",
+        )
+    index = _leg_of(session, tracked, legs, event.lane)
+    leg = legs[index]
+    if not may_report(principal, leg.carrier_id):
+        raise Forbidden(
+            f"Lane {leg.lane} is carried by {leg.carrier_id}; this key is not scoped to it"
+        )
+    duplicate = session.scalar(
+        select(EventRow.id).where(
+            EventRow.kind == TRACKING_EVENT, EventRow.event_id == event.event_id
+        )
+    )
+    if duplicate is not None:
+        raise Conflict(f"event {event.event_id!r} was already recorded", field="event_id")
+    _check_state(tracked, legs, index, event)
+    kind = EventType(event.type)
+    planned_leg = legs[index].state  # before the event closes anything
+    _close_leg(session, leg, kind, event.at, shipment_id)  # its outcome counts in the scores
+
+    ref = DocRef(tracked.network_id, tracked.network_version)
+    _, network = load_network(session, cache, ref.id, ref.version)
+    (shipment,) = shipments_from_records([tracked.shipment])
+    itinerary = itinerary_from_dict(tracked.itinerary, tracked.currency)
+    planning = tracked.planning or {}
+    scored = scoring(
+        session,
+        cache,
+        ref,
+        network,
+        bool(planning.get("carrier_scores", True)),
+        float(planning.get("min_score", 0.75)),
+    )
+    at = to_minutes(event.at)
+    timetable = timetable_for(
+        cache, ref, network, scored, [shipment.ready_at, at], [shipment.deliver_by]
+    )
+    ledger = _ledger(session, timetable, shipment_id)
+    change = decide(kind, event, index, planned_leg, timetable, shipment, itinerary, ledger)
+    eta_before = tracked.eta
+    record = itinerary_record(change.itinerary, tracked.currency)
+    changed = _plan_of(record) != _plan_of(tracked.itinerary)
+    if changed:
+        cause: dict[str, Any] = {
+            "type": "replan" if change.replanned else "eta",
+            "event_id": event.event_id,
+            "event": kind.value,
+        }
+        if change.resume is not None:
+            node, ready, first = change.resume
+            cause["resume"] = {
+                "node": node,
+                "ready_at": from_minutes(ready).isoformat(),
+                "leg": first,
+            }
+        new_version(session, tracked, record, cause, shipment.weight_g, change.carry)
+    tracked.state = _next_state(tracked.state, kind, change.itinerary).value
+    tracked.events += 1
+    tracked.updated_at = utcnow()
+    replanned = change.replanned and changed
+    effect = {
+        "eta_before": eta_before.isoformat() if eta_before else None,
+        "eta_after": tracked.eta.isoformat() if tracked.eta else None,
+        "replanned": replanned,
+        "version": tracked.version,
+    }
+    append_event(
+        session,
+        TRACKING_EVENT,
+        shipment_id,
+        {
+            "type": kind.value,
+            "lane": event.lane,
+            "delay_minutes": event.delay_minutes,
+            "until": event.until.isoformat() if event.until else None,
+            "note": event.note,
+            "effect": effect,
+        },
+        occurred_at=event.at,
+        event_id=event.event_id,
+        carrier_id=leg.carrier_id,
+        owner_key_id=principal.key_id,
+    )
+    return Posted(
+        event_id=event.event_id,
+        shipment_id=shipment_id,
+        type=kind.value,
+        eta_before=eta_before,
+        eta_after=tracked.eta,
+        replanned=replanned,
+        version=tracked.version,
+        new_version=changed,
+    )
