@@ -18,7 +18,9 @@ from api.db.models import CarrierOutcomeRow, ShipmentLegRow
 from api.deps import CarrierKey, PageDep, PlannerKey, ServicesDep, SessionDep, WriterDep
 from api.errors import BODY_ERRORS, ApiError, error_responses
 from api.routing.documents import load_network
+from api.routing.events import post_event
 from api.routing.outcomes import counts, lane_scores, marker, store_history
+from api.routing.problems import with_paths
 from api.schemas.carriers import (
     CarrierLegList,
     CarrierLegOut,
@@ -29,6 +31,8 @@ from api.schemas.carriers import (
     ScorecardList,
 )
 from api.schemas.params import CarrierId, VersionQuery
+from api.schemas.tracking import CarrierEventsIn, CarrierEventsOut, EventResultOut
+from optimizer.errors import InputError
 from optimizer.money import format_minor
 from optimizer.routing import TrackingOutcome
 
@@ -101,6 +105,40 @@ def _instant(text: str, field: str) -> datetime:
 
 
 @router.post(
+    "/{carrier_id}/events",
+    response_model=CarrierEventsOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(404, 409, *BODY_ERRORS),
+    summary="Report a batch of events on this carrier's legs, in order, all or nothing",
+)
+def post_carrier_events(
+    carrier_id: CarrierId,
+    body: CarrierEventsIn,
+    principal: CarrierKey,
+    session: WriterDep,
+    services: ServicesDep,
+) -> CarrierEventsOut:
+    """The first event that is refused refuses the batch; its error names `events.<i>`."""
+    results = []
+    for index, event in enumerate(body.events):
+        try:
+            posted = post_event(
+                session, services.routing, principal, event.shipment_id, event, carrier_id
+            )
+        except ApiError as exc:
+            exc.field = f"events.{index}" + (f".{exc.field}" if exc.field else "")
+            exc.message = f"events[{index}]: {exc.message}"
+            raise
+        except InputError as exc:
+            raise with_paths(exc, prefix=f"events.{index}") from None
+        results.append(EventResultOut.model_validate(posted, from_attributes=True))
+    session.commit()
+    for result in results:
+        services.metrics.count_tracking_event(result.type, result.replanned)
+    return CarrierEventsOut(carrier_id=carrier_id, accepted=len(results), results=results)
+
+
+@router.post(
     "/outcomes",
     response_model=OutcomesStored,
     status_code=status.HTTP_201_CREATED,
@@ -133,7 +171,7 @@ def list_scorecards(
     carrier: Annotated[str | None, Query(max_length=64, description="only this carrier")] = None,
 ) -> ScorecardList:
     ref, network = load_network(session, services.routing, network_id, network_version)
-    scores, _ = lane_scores(session, services.routing, ref, network, min_score)
+    scores, _key = lane_scores(session, services.routing, ref, network, min_score)
     raw: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(OUTCOMES, 0))
     for carrier_id, _lane, outcome, count in counts(session):
         raw[carrier_id][outcome] += count

@@ -60,8 +60,14 @@ from api.schemas.planning import (
     ValidationReport,
 )
 from api.security.principal import Principal
+from api.services import Services
 from optimizer.errors import InputError
-from optimizer.routing import find_itinerary, scenario_from_dict, shipments_from_records
+from optimizer.routing import (
+    Network,
+    find_itinerary,
+    scenario_from_dict,
+    shipments_from_records,
+)
 
 router = APIRouter(tags=["planning"], responses=error_responses(401, 403, 422))
 JOB_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -97,8 +103,8 @@ def plan_one_itinerary(
 
 
 def check_inputs(
-    session: Session, services: Any, body: PlanInputs
-) -> tuple[DocRef, DocRef, dict[str, Any], Any]:
+    session: Session, services: Services, body: PlanInputs
+) -> tuple[DocRef, DocRef, dict[str, Any], Network]:
     """Resolve both documents (404 naming the field) and check the shipments against the network."""
     net_ref, network = load_network(
         session, services.routing, body.network_id, body.network_version

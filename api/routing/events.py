@@ -24,6 +24,8 @@ it arrives by the arrival it was held to, late otherwise; lost and damaged count
 from __future__ import annotations
 
 import bisect
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -210,11 +212,20 @@ def _utc(moment: datetime | str) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _fits(ledger: CapacityLedger, legs: tuple[Leg, ...], weight_g: int) -> bool:
-    """Every leg's departure still has room for the parcel."""
-    for leg in legs:
-        found = ledger.locate(leg)
-        if found is not None and not ledger.fits(found[0], found[1], weight_g):
+def _fits(
+    ledger: Callable[[], CapacityLedger],
+    legs: tuple[Leg, ...],
+    booked: tuple[Leg, ...],
+    weight_g: int,
+) -> bool:
+    """Every leg's departure has room for the parcel (the ones it was booked on already do)."""
+    held = {(leg.lane, leg.departure) for leg in booked}
+    moved = [leg for leg in legs if (leg.lane, leg.departure) not in held]
+    if not moved:
+        return True  # the common case: nothing moved, no need to count capacity
+    for leg in moved:
+        found = ledger().locate(leg)
+        if found is not None and not ledger().fits(found[0], found[1], weight_g):
             return False
     return True
 
@@ -227,9 +238,12 @@ def decide(
     timetable: Timetable,
     shipment: Shipment,
     itinerary: Itinerary,
-    ledger: CapacityLedger,
+    ledger: Callable[[], CapacityLedger],
 ) -> Change:
-    """The core's answer to the event (see the module doc for which call when)."""
+    """The core's answer to the event (see the module doc for which call when).
+
+    `ledger()` builds the capacity ledger on first use: most events move nothing.
+    """
     at = to_minutes(event.at)
     planned = itinerary.legs[index]
     every = len(itinerary.legs)
@@ -258,19 +272,19 @@ def decide(
         assert event.until is not None
         ready = max(to_minutes(event.until), at)
         kept = itinerary.legs[: index + 1]
-        fresh = replan_from(timetable, shipment, kept, planned.destination, ready, ledger)
+        fresh = replan_from(timetable, shipment, kept, planned.destination, ready, ledger())
         return Change(fresh, index + 1, True, (planned.destination, ready, index + 1))
     else:  # lost: a replacement leaves the origin
-        fresh = replan_from(timetable, shipment, (), shipment.origin, at, ledger)
+        fresh = replan_from(timetable, shipment, (), shipment.origin, at, ledger())
         if not fresh.legs:
             fresh = replace(fresh, reason=Reason.LOST, detail="lost; no route for a replacement")
         return Change(fresh, 0, True, (shipment.origin, at, 0))
     new = change.itinerary
     later = new.late_minutes > 0 and new.late_minutes > itinerary.late_minutes
-    crowded = not _fits(ledger, new.legs[index + 1 :], shipment.weight_g)
+    crowded = not _fits(ledger, new.legs[index + 1 :], itinerary.legs, shipment.weight_g)
     if (later or crowded) and index + 1 < len(new.legs):
         node, ready = new.legs[index].destination, new.legs[index].ready_at
-        fresh = replan_from(timetable, shipment, new.legs[: index + 1], node, ready, ledger)
+        fresh = replan_from(timetable, shipment, new.legs[: index + 1], node, ready, ledger())
         if fresh.legs:
             return Change(fresh, index + 1, True, (node, ready, index + 1))
     return change
@@ -329,8 +343,12 @@ def post_event(
     principal: Principal,
     shipment_id: str,
     event: TrackingEventIn,
+    carrier_id: str | None = None,
 ) -> Posted:
-    """Check, apply and record one carrier event (the caller commits)."""
+    """Check, apply and record one carrier event (the caller commits).
+
+    With `carrier_id` (a carrier's own batch) the leg must be that carrier's too.
+    """
     tracked = tracked_shipment(session, shipment_id, lock=True)
     legs = current_legs(session, shipment_id)
     if not legs:
@@ -341,7 +359,7 @@ def post_event(
         )
     index = _leg_of(session, tracked, legs, event.lane)
     leg = legs[index]
-    if not may_report(principal, leg.carrier_id):
+    if not may_report(principal, leg.carrier_id) or carrier_id not in (None, leg.carrier_id):
         raise Forbidden(
             f"Lane {leg.lane} is carried by {leg.carrier_id}; this key is not scoped to it"
         )
@@ -355,7 +373,6 @@ def post_event(
     _check_state(tracked, legs, index, event)
     kind = EventType(event.type)
     planned_leg = legs[index].state  # before the event closes anything
-    _close_leg(session, leg, kind, event.at, shipment_id)  # its outcome counts in the scores
 
     ref = DocRef(tracked.network_id, tracked.network_version)
     _, network = load_network(session, cache, ref.id, ref.version)
@@ -374,7 +391,8 @@ def post_event(
     timetable = timetable_for(
         cache, ref, network, scored, [shipment.ready_at, at], [shipment.deliver_by]
     )
-    ledger = _ledger(session, timetable, shipment_id)
+    _close_leg(session, leg, kind, event.at, shipment_id)  # counts in scores from the next event
+    ledger = functools.cache(lambda: _ledger(session, timetable, shipment_id))
     change = decide(kind, event, index, planned_leg, timetable, shipment, itinerary, ledger)
     eta_before = tracked.eta
     record = itinerary_record(change.itinerary, tracked.currency)

@@ -31,7 +31,7 @@ class Scoring:
     scores: Mapping[str, LaneScore] | None
     outcomes: int
     min_score: float
-    key: tuple[int, int, float] | None = None  # identifies the scores for caches
+    key: tuple[int, int, str, float] | None = None  # identifies the scores for caches
 
     def describe(self) -> dict[str, Any]:
         excluded = sorted(s.lane for s in (self.scores or {}).values() if s.excluded)
@@ -76,12 +76,18 @@ def store_history(session: Session, outcomes: Iterable[TrackingOutcome]) -> int:
     return len(rows)
 
 
-def marker(session: Session) -> tuple[int, int]:
-    """(count, newest id): changes whenever an outcome is added."""
-    count, newest = session.execute(
-        select(func.count(), func.max(CarrierOutcomeRow.id)).select_from(CarrierOutcomeRow)
+def marker(session: Session) -> tuple[int, int, str]:
+    """(count, newest id, newest time): changes whenever an outcome is added.
+
+    The time keeps a key from ever meaning two contents: an id freed by a rolled-back
+    insert can come back, the instant it was recorded at cannot.
+    """
+    count, newest, latest = session.execute(
+        select(
+            func.count(), func.max(CarrierOutcomeRow.id), func.max(CarrierOutcomeRow.recorded_at)
+        ).select_from(CarrierOutcomeRow)
     ).one()
-    return int(count or 0), int(newest or 0)
+    return int(count or 0), int(newest or 0), str(latest or "")
 
 
 def counts(session: Session) -> list[tuple[str, str, str, int]]:
@@ -110,10 +116,10 @@ def load_outcomes(session: Session) -> list[TrackingOutcome]:
 
 def lane_scores(
     session: Session, cache: RoutingCache | None, ref: DocRef, network: Network, min_score: float
-) -> tuple[Mapping[str, LaneScore], tuple[int, int, float]]:
+) -> tuple[Mapping[str, LaneScore], tuple[int, int, str, float]]:
     """The core's score of every lane of the network (priors alone while nothing is stored)."""
-    count, newest = marker(session)
-    key = (count, newest, min_score)
+    count, newest, latest = marker(session)
+    key = (count, newest, latest, min_score)
 
     def build() -> Mapping[str, LaneScore]:
         policy = RiskPolicy(threshold=Fraction(str(min_score)))
@@ -133,7 +139,7 @@ def scoring(
 ) -> Scoring:
     """Scores for planning: none when off or while no outcome is stored (as the CLI without
     --events), else the core's lane scores from every stored outcome."""
-    count, _ = marker(session)
+    count = marker(session)[0]
     if not enabled or count == 0:
         return Scoring(None, count, min_score)
     scores, key = lane_scores(session, cache, ref, network, min_score)

@@ -8,7 +8,6 @@ instants tracking compares against, listed in the order they happen.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from typing import Any
 
 from optimizer.money import format_minor
@@ -68,8 +67,3 @@ def itinerary_out(record: Mapping[str, Any], currency: str) -> dict[str, Any]:
 
 def kpis(plan_kpis: PlanKpis, currency: str) -> dict[str, Any]:
     return kpis_to_dict(plan_kpis, currency)
-
-
-def money_sum(values: Sequence[str]) -> str:
-    """Sum decimal money strings exactly (for totals over stored records)."""
-    return str(sum((Decimal(v) for v in values), Decimal(0)))

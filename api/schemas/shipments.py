@@ -87,7 +87,9 @@ class ShipmentSetVersionOut(BaseModel):
     version: int | None = Field(description="None when only validated")
     stored: bool
     created_at: datetime | None
-    network_checked: str | None = Field(None, description="network id@version checked against")
+    network_checked: str | None = Field(
+        default=None, description="the network (id@version) the shipments were checked against"
+    )
     summary: ShipmentSetSummary
 
 

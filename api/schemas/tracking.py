@@ -7,10 +7,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from api.limits import MaxItems
 from api.schemas.common import Strict
 from api.schemas.networks import LaneId
 from api.schemas.planning import DocRefOut, ItineraryOut, MilestoneOut
-from api.schemas.shipments import Instant
+from api.schemas.shipments import Instant, ShipmentId
 
 EventType = Literal[
     "departed", "arrived", "delivered", "delayed", "lost", "damaged", "customs_hold"
@@ -110,3 +111,30 @@ class TrackingEventOut(BaseModel):
     version: int = Field(description="the itinerary version now current")
     new_version: bool
     tracking: TrackingOut
+
+
+class CarrierEventIn(TrackingEventIn):
+    shipment_id: ShipmentId
+
+
+class CarrierEventsIn(Strict):
+    """A carrier's batch: applied in order, all or nothing."""
+
+    events: Annotated[list[CarrierEventIn], MaxItems("tracking events", "max_tracking_events")]
+
+
+class EventResultOut(BaseModel):
+    event_id: str
+    shipment_id: str
+    type: str
+    eta_before: datetime | None
+    eta_after: datetime | None
+    replanned: bool
+    version: int
+    new_version: bool
+
+
+class CarrierEventsOut(BaseModel):
+    carrier_id: str
+    accepted: int
+    results: list[EventResultOut]

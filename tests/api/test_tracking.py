@@ -64,7 +64,9 @@ def track(world, shipment_id: str, key: str | None = None):
 
 
 def test_activation_tracks_every_parcel_and_fills_flights_by_capacity(world):
-    """All seven are tracked; FAST carries 3, 3 and 1 on Mon, Tue and Wed."""
+    """All seven are tracked; FAST carries 3, 3 and 1 on Mon, Tue and Wed, which costs
+    3 x 15.85 + 3 x (15.85 + 10.00) + (15.85 + 2 x 10.00) = 160.95 USD."""
+    assert world["plan"]["result"]["objective"] == "160.95"
     assert world["activation"]["tracked"] == 7 and world["activation"]["kept"] == 0
     assert (len(world["monday"]), len(world["tuesday"]), len(world["wednesday"])) == (3, 3, 1)
     client, keys = world["client"], world["keys"]
@@ -266,6 +268,7 @@ def test_a_lost_parcel_is_replaced_through_flights_with_room(world):
     """Lost after Monday's flight: the replacement leaves WH, skips Tuesday's full flight and
     flies Wednesday; the whole tracked plan still fits every capacity."""
     shipment_id = world["monday"][2]
+    risk = lane_risk(world["client"], world["keys"].planner)  # the scores the re-plan uses
     lost = post(
         world, "Air", shipment_id, event_id="L1", type="lost", at="2025-03-24T20:00Z", lane="FAST"
     )
@@ -288,7 +291,6 @@ def test_a_lost_parcel_is_replaced_through_flights_with_room(world):
         resume = version["cause"].get("resume")
         if resume:
             starts[s["id"]] = (resume["node"], _minutes(resume["ready_at"]), resume["leg"])
-    risk = lane_risk(client, planner)
     replaced = itinerary_violations(
         BY_ID[shipment_id], current[shipment_id], start=starts[shipment_id], lane_risk=risk
     )
@@ -313,6 +315,54 @@ def test_a_delay_beyond_the_slack_replans_what_remains(world):
     )
     cause = track(world, shipment_id).json()["versions"][-1]["cause"]
     assert cause["type"] == "replan" and cause["resume"]["node"] == "GW"
+
+
+def test_a_carrier_batch_is_applied_in_order_or_not_at_all(world):
+    """Feeder's batch of two departures is accepted; a batch whose second event is on Air's
+    leg is refused with 403 naming events.1, and its first event is not stored either."""
+    client, feeder = world["client"], world["carriers"]["Feeder"]
+    wednesday, tuesday = world["wednesday"][0], world["tuesday"][1]
+    url = "/v1/carriers/Feeder/events"
+    leg = {"type": "departed", "at": "2025-03-24T09:00Z", "lane": "L1"}
+    refused = client.post(
+        url,
+        json={
+            "events": [
+                {**leg, "event_id": "B1", "shipment_id": wednesday},
+                {**leg, "event_id": "B2", "shipment_id": tuesday, "lane": "FAST"},
+            ]
+        },
+        headers=H(feeder),
+    )
+    assert refused.status_code == 403 and refused.json()["error"]["field"] == "events.1"
+    assert track(world, wednesday).json()["events"] == []
+    accepted = client.post(
+        url,
+        json={
+            "events": [
+                {**leg, "event_id": "B1", "shipment_id": wednesday},
+                {**leg, "event_id": "B2", "shipment_id": tuesday},
+            ]
+        },
+        headers=H(feeder),
+    )
+    assert accepted.status_code == 201, accepted.text
+    assert accepted.json()["accepted"] == 2
+    assert [r["shipment_id"] for r in accepted.json()["results"]] == [wednesday, tuesday]
+    assert track(world, wednesday).json()["state"] == "in_transit"
+    other = client.post("/v1/carriers/Air/events", json={"events": []}, headers=H(feeder))
+    assert other.status_code == 403
+
+
+def test_an_oversized_batch_is_refused_before_it_is_read(make_client):
+    """Two events against a limit of one: 413 with both numbers."""
+    client = make_client(max_tracking_events=1)
+    event = {"event_id": "E", "type": "departed", "at": "2025-03-24T09:00Z", "lane": "L1"}
+    batch = {"events": [{**event, "shipment_id": "S1"}, {**event, "shipment_id": "S2"}]}
+    keys = carrier_keys(client.app)
+    response = client.post("/v1/carriers/Feeder/events", json=batch, headers=H(keys["Feeder"]))
+    assert response.status_code == 413
+    assert response.json()["error"]["message"] == "Too many tracking events (2), maximum is 1"
 
 
 def test_metrics_count_events_and_replans(world):
