@@ -58,7 +58,7 @@ def post_tracking_event(
     posted = post_event(session, services.routing, principal, shipment_id, body)
     session.commit()
     services.metrics.count_tracking_event(posted.type, posted.replanned)
-    view = tracking_view(session, tracked_shipment(session, shipment_id), principal)
+    view = tracking_view(session, tracked_shipment(session, shipment_id), principal, reading=False)
     return TrackingEventOut(
         event_id=posted.event_id,
         shipment_id=shipment_id,

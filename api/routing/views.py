@@ -61,13 +61,14 @@ def _milestones(record: dict[str, Any], legs: list[ShipmentLegRow]) -> list[Mile
 
 
 def tracking_view(
-    session: Session, tracked: TrackedShipmentRow, principal: Principal
+    session: Session, tracked: TrackedShipmentRow, principal: Principal, reading: bool = True
 ) -> TrackingOut:
-    """The shipment as the caller may see it; a carrier with no leg on it gets 403."""
+    """The shipment as the caller may see it; a carrier with no leg on it gets 403 when
+    reading (answering its own event, it sees the shipment even if re-planned off its legs)."""
     carriers = carrier_filter(principal)
     legs = current_legs(session, tracked.shipment_id)
     shown = legs if carriers is None else [leg for leg in legs if leg.carrier_id in carriers]
-    if carriers is not None and not shown:
+    if reading and carriers is not None and not shown:
         raise Forbidden(f"Shipment {tracked.shipment_id} has no leg of this key's carriers")
     lanes = {leg.lane for leg in shown}
     record: dict[str, Any] = tracked.itinerary

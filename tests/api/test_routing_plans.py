@@ -9,6 +9,7 @@ from optimizer.routing.network_json import network_to_dict
 from optimizer.routing.shipments import shipment_to_dict
 from tests.api.conftest import Keys, finished, wait_for_job
 from tests.api.routing_cases import (
+    carrier_keys,
     itineraries,
     plan,
     plan_violations,
@@ -255,3 +256,32 @@ def test_unknown_change_type_and_lane_are_named(client_keys):
         headers=H(keys.planner),
     )
     assert valid.status_code == 200 and valid.json()["summary"]["changes"] == 1
+
+
+def test_activation_is_idempotent_and_newer_plans_move_only_waiting_shipments(
+    client_keys, finished_plan
+):
+    """Activating twice changes nothing; activating a newer plan moves the shipments no carrier
+    has reported on to its itineraries (as version 2) and keeps the one already moving."""
+    client, keys = client_keys
+    url = f"/v1/plans/{finished_plan['id']}/activate"
+    first = client.post(url, headers=H(keys.planner)).json()
+    assert (first["tracked"], first["kept"]) == (4, 0)
+    again = client.post(url, headers=H(keys.planner)).json()
+    assert (again["tracked"], again["kept"]) == (4, 0)
+    assert client.get("/v1/tracking/P1", headers=H(keys.planner)).json()["version"] == 1
+    feeder = carrier_keys(client.app)["Feeder"]
+    departed = client.post(
+        "/v1/tracking/P0/events",
+        json={"event_id": "A1", "type": "departed", "at": "2025-03-24T09:00Z", "lane": "L1"},
+        headers=H(feeder),
+    )
+    assert departed.status_code == 201
+    newer = plan(client, keys.planner)
+    moved = client.post(f"/v1/plans/{newer['id']}/activate", headers=H(keys.planner)).json()
+    assert (moved["tracked"], moved["kept"], moved["kept_shipments"]) == (3, 1, ["P0"])
+    waiting = client.get("/v1/tracking/P1", headers=H(keys.planner)).json()
+    assert waiting["plan_id"] == newer["id"] and waiting["version"] == 2
+    assert waiting["versions"][-1]["cause"] == {"type": "plan", "plan_id": newer["id"]}
+    moving = client.get("/v1/tracking/P0", headers=H(keys.planner)).json()
+    assert moving["plan_id"] == finished_plan["id"]

@@ -317,39 +317,73 @@ def test_a_delay_beyond_the_slack_replans_what_remains(world):
     assert cause["type"] == "replan" and cause["resume"]["node"] == "GW"
 
 
+def test_damage_is_an_outcome_not_a_new_itinerary(world):
+    """A damaged report closes the leg's outcome as damaged; the itinerary stays as it is."""
+    shipment_id = world["tuesday"][0]
+    before = track(world, shipment_id).json()
+    damaged = post(
+        world,
+        "Feeder",
+        shipment_id,
+        event_id="DM1",
+        type="damaged",
+        at="2025-03-24T10:00Z",
+        lane="L1",
+    )
+    assert damaged.status_code == 201
+    assert damaged.json()["new_version"] is False and damaged.json()["replanned"] is False
+    after = track(world, shipment_id).json()
+    assert after["version"] == before["version"] and after["eta"] == before["eta"]
+    assert after["legs"][0]["outcome"] == "damaged"
+
+
+def test_a_carrier_re_planned_off_a_shipment_still_gets_its_answer(world):
+    """Air reports the Wednesday parcel lost with Feeder's lane now excluded (late and damaged):
+    no replacement route exists, the shipment is unrouted (reason lost), and Air's answer
+    shows it without legs instead of refusing the event it just accepted."""
+    shipment_id = world["wednesday"][0]
+    lost = post(
+        world, "Air", shipment_id, event_id="L2", type="lost", at="2025-03-24T20:00Z", lane="FAST"
+    )
+    assert lost.status_code == 201, lost.text
+    view = lost.json()["tracking"]
+    assert view["state"] == "unrouted" and view["reason"] == "lost" and view["legs"] == []
+    assert track(world, shipment_id, world["carriers"]["Air"]).status_code == 403
+
+
 def test_a_carrier_batch_is_applied_in_order_or_not_at_all(world):
     """Feeder's batch of two departures is accepted; a batch whose second event is on Air's
     leg is refused with 403 naming events.1, and its first event is not stored either."""
     client, feeder = world["client"], world["carriers"]["Feeder"]
-    wednesday, tuesday = world["wednesday"][0], world["tuesday"][1]
+    first, second = world["tuesday"][2], world["tuesday"][1]
     url = "/v1/carriers/Feeder/events"
     leg = {"type": "departed", "at": "2025-03-24T09:00Z", "lane": "L1"}
     refused = client.post(
         url,
         json={
             "events": [
-                {**leg, "event_id": "B1", "shipment_id": wednesday},
-                {**leg, "event_id": "B2", "shipment_id": tuesday, "lane": "FAST"},
+                {**leg, "event_id": "B1", "shipment_id": first},
+                {**leg, "event_id": "B2", "shipment_id": second, "lane": "FAST"},
             ]
         },
         headers=H(feeder),
     )
     assert refused.status_code == 403 and refused.json()["error"]["field"] == "events.1"
-    assert track(world, wednesday).json()["events"] == []
+    assert [e["event_id"] for e in track(world, first).json()["events"]] == ["D1"]
     accepted = client.post(
         url,
         json={
             "events": [
-                {**leg, "event_id": "B1", "shipment_id": wednesday},
-                {**leg, "event_id": "B2", "shipment_id": tuesday},
+                {**leg, "event_id": "B1", "shipment_id": first},
+                {**leg, "event_id": "B2", "shipment_id": second},
             ]
         },
         headers=H(feeder),
     )
     assert accepted.status_code == 201, accepted.text
     assert accepted.json()["accepted"] == 2
-    assert [r["shipment_id"] for r in accepted.json()["results"]] == [wednesday, tuesday]
-    assert track(world, wednesday).json()["state"] == "in_transit"
+    assert [r["shipment_id"] for r in accepted.json()["results"]] == [first, second]
+    assert track(world, second).json()["state"] == "in_transit"
     other = client.post("/v1/carriers/Air/events", json={"events": []}, headers=H(feeder))
     assert other.status_code == 403
 
