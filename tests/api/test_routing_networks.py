@@ -6,6 +6,7 @@ import copy
 
 import pytest
 
+from optimizer.routing import generate_network, generate_shipments, save_network, save_shipments
 from tests.api.conftest import Keys, issue_keys
 from tests.api.routing_cases import network_document
 
@@ -146,3 +147,34 @@ def test_roles_and_missing_things(client_keys):
     assert version.status_code == 404 and version.json()["error"]["field"] == "version"
     assert client.get("/v1/networks/eu/versions", headers=H(keys.planner)).status_code == 200
     assert client.get("/v1/networks/asia/versions", headers=H(keys.planner)).status_code == 404
+
+
+def test_generated_files_are_posted_as_they_are(make_client, tmp_path):
+    """network.json and shipments.jsonl as `optimizer generate network` writes them (the README
+    walk-through) are accepted unchanged, and a plan of them validates."""
+    network = generate_network(20, seed=2, expected_shipments=500)
+    save_network(network, tmp_path / "network.json")
+    save_shipments(generate_shipments(network, 500, seed=2), tmp_path / "shipments.jsonl")
+    client = make_client()
+    keys = issue_keys(client.app)
+    stored = client.post(
+        "/v1/networks/eu/versions",
+        content=(tmp_path / "network.json").read_bytes(),
+        headers={**H(keys.planner), "Content-Type": "application/json"},
+    )
+    assert stored.status_code == 201, stored.text
+    assert stored.json()["summary"]["lanes"] == len(network.lanes)
+    shipments = client.post(
+        "/v1/shipment-sets/monday/versions",
+        params={"network_id": "eu"},
+        content=(tmp_path / "shipments.jsonl").read_bytes(),
+        headers={**H(keys.planner), "Content-Type": "application/x-ndjson"},
+    )
+    assert shipments.status_code == 201, shipments.text
+    assert shipments.json()["summary"]["shipments"] == 500
+    body = {"network_id": "eu", "shipment_set_id": "monday"}
+    check = client.post(
+        "/v1/plans", params={"validate_only": True}, json=body, headers=H(keys.planner)
+    )
+    assert check.status_code == 200 and check.json()["summary"]["lanes"] == len(network.lanes)
+    assert client.get("/v1/networks/eu", headers=H(keys.planner)).json()["document"]["lanes"]
