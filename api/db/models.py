@@ -201,7 +201,7 @@ class ShipmentLegRow(Base):
     __tablename__ = "shipment_legs"
     __table_args__ = (
         Index(None, "carrier_id", "departure"),
-        Index(None, "lane", "departure"),
+        Index(None, "lane", "booked_departure"),
     )
 
     shipment_id: Mapped[str] = mapped_column(
@@ -218,9 +218,10 @@ class ShipmentLegRow(Base):
     ready_at: Mapped[datetime] = mapped_column(UtcDateTime)
     weight_g: Mapped[int] = mapped_column(BigInteger)
     state: Mapped[str] = mapped_column(String(16))
-    # The booked departure and arrival, fixed by the carrier's first event on the leg:
-    # capacity is counted on the booked departure even when it runs late.
-    committed_departure: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    # The scheduled departure whose capacity the parcel holds: it stays when the
+    # carrier reports the leg late (then `departure` moves), so a late flight keeps its load.
+    booked_departure: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The arrival the carrier is held to, fixed by its first event on the leg.
     committed_arrival: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     departed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     arrived_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)

@@ -21,8 +21,8 @@ from api.deps import JobsDep, PageDep, PlannerKey, ServicesDep, SessionDep, Writ
 from api.errors import BODY_ERRORS, error_responses
 from api.jobs.status import JobStatus
 from api.jobs.store import list_jobs
-from api.routing import jobs as routing_jobs
-from api.routing.documents import DocRef, load_network, load_shipment_set
+from api.routing import jobs as routing_jobs  # importing it registers the job kinds
+from api.routing.documents import DocRef, load_network, load_shipment_set, shipment_set_facts
 from api.routing.outcomes import scoring
 from api.routing.plans import (
     ACTIVATION,
@@ -74,7 +74,6 @@ JOB_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"model": ValidationReport, "description": "validate_only: valid; nothing started"},
     **error_responses(404, 503, *BODY_ERRORS),
 }
-assert routing_jobs.PLAN_KIND == PLAN_KIND  # importing the module registers the job kinds
 
 
 @router.post(
@@ -105,20 +104,29 @@ def plan_one_itinerary(
 def check_inputs(
     session: Session, services: Services, body: PlanInputs
 ) -> tuple[DocRef, DocRef, dict[str, Any], Network]:
-    """Resolve both documents (404 naming the field) and check the shipments against the network."""
+    """Resolve both documents (404 naming the field) and check the shipments against the network.
+
+    The set's node and service names are checked first; only when one is unknown are
+    its records read, to name every shipment concerned.
+    """
     net_ref, network = load_network(
         session, services.routing, body.network_id, body.network_version
     )
-    set_ref, shipments = load_shipment_set(session, body.shipment_set_id, body.shipment_set_version)
-    routing_jobs.check_references(network, shipments)
-    summary = {
+    set_ref, summary, references = shipment_set_facts(
+        session, body.shipment_set_id, body.shipment_set_version
+    )
+    nodes, services_used = set(references["nodes"]), set(references["services"])
+    if nodes - set(network.node_by_id) or services_used - set(network.service_levels):
+        _, shipments = load_shipment_set(session, set_ref.id, set_ref.version)
+        routing_jobs.check_references(network, shipments)
+    report = {
         "network": f"{net_ref.id}@{net_ref.version}",
         "shipment_set": f"{set_ref.id}@{set_ref.version}",
-        "shipments": len(shipments),
+        "shipments": summary["shipments"],
         "lanes": len(network.lanes),
         "time_limit_s": body.time_limit_s,
     }
-    return net_ref, set_ref, summary, network
+    return net_ref, set_ref, report, network
 
 
 def _submit(

@@ -90,6 +90,10 @@ def store_shipment_set(
 ) -> StoredDocument:
     body = {
         "summary": shipment_set_summary(shipments),
+        "references": {
+            "nodes": sorted({s.origin for s in shipments} | {s.destination for s in shipments}),
+            "services": sorted({s.service for s in shipments}),
+        },
         "shipments": [shipment_to_dict(s) for s in shipments],
     }
     return save_version(session, SHIPMENT_SET, set_id, body, owner_key_id=owner_key_id)
@@ -162,6 +166,25 @@ def load_shipment_set(
     stored = resolve(session, SHIPMENT_SET, set_id, version, field, version_field)
     shipments = shipments_from_records(stored.body["shipments"], source="shipments")
     return DocRef(set_id, stored.version), shipments
+
+
+def shipment_set_facts(
+    session: Session, set_id: str, version: int | None
+) -> tuple[DocRef, dict[str, Any], dict[str, Any]]:
+    """A set version's summary and the node and service names it uses, without its records."""
+    field, version_field = "shipment_set_id", "shipment_set_version"
+    latest = latest_version(session, SHIPMENT_SET, set_id, field)
+    found = session.execute(
+        select(DocumentRow.body["summary"], DocumentRow.body["references"]).where(
+            DocumentRow.kind == SHIPMENT_SET,
+            DocumentRow.name == set_id,
+            DocumentRow.version == (version or latest),
+        )
+    ).one_or_none()
+    if found is None:
+        message = f"shipment set {set_id!r} has no version {version} (latest is {latest})"
+        raise ApiError(404, message, field=version_field)
+    return DocRef(set_id, version or latest), found[0], found[1]
 
 
 def list_latest(session: Session, kind: str, limit: int, offset: int) -> list[Listed]:

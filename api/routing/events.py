@@ -13,8 +13,8 @@ holds every other tracked shipment's legs):
   (the core re-times to the first departure the parcel makes, which may be one
   the plan had left full): from the end of that leg, likewise.
 
-Capacity is counted on each leg's booked departure (`committed_departure` once the
-carrier has reported on it), so a flight that runs late still holds its parcels.
+Capacity is counted on each leg's booked departure (`booked_departure`, which stays
+when the carrier reports the leg late), so a flight that runs late still holds its parcels.
 
 Each change of itinerary is a new version; earlier ones are kept. An arrival (or a
 delivery) closes the leg with an outcome for the carrier's scorecard: on_time when
@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from api.db.models import EventRow, ItineraryVersionRow, ShipmentLegRow, TrackedShipmentRow
@@ -110,12 +110,17 @@ def tracked_shipment(session: Session, shipment_id: str, lock: bool = False) -> 
 
 
 def _leg_of(
-    session: Session, tracked: TrackedShipmentRow, legs: list[ShipmentLegRow], lane: str
+    session: Session,
+    tracked: TrackedShipmentRow,
+    legs: list[ShipmentLegRow],
+    lane: str,
+    principal: Principal,
 ) -> int:
+    """The current leg on `lane`; a leg only earlier versions had is 409 for its carrier
+    (403 for others), a lane never on the itinerary 422."""
     index = next((i for i, leg in enumerate(legs) if leg.lane == lane), None)
     if index is not None:
         return index
-    # Not on the current itinerary: maybe re-planned away, maybe never there.
     for version in session.scalars(
         select(ItineraryVersionRow)
         .where(ItineraryVersionRow.shipment_id == tracked.shipment_id)
@@ -123,6 +128,8 @@ def _leg_of(
     ):
         for leg in version.itinerary.get("legs") or []:
             if leg["lane"] == lane:
+                if not may_report(principal, leg["carrier"]):
+                    raise Forbidden(f"Lane {lane} is not carried by this key's carriers")
                 raise Conflict(
                     f"Lane {lane} is no longer on shipment {tracked.shipment_id}'s itinerary "
                     f"(it was in version {version.version}; version {tracked.version} is current)",
@@ -182,18 +189,23 @@ def _check_state(
             )
 
 
-def _ledger(session: Session, timetable: Timetable, shipment_id: str) -> CapacityLedger:
-    """Capacity every other tracked shipment holds on the timetable's departures."""
-    ledger = CapacityLedger(timetable)
-    start = from_minutes(timetable.horizon.start)
-    end = from_minutes(timetable.horizon.end)
-    booked = func.coalesce(ShipmentLegRow.committed_departure, ShipmentLegRow.departure)
-    query = (
-        select(ShipmentLegRow.lane, booked, func.sum(ShipmentLegRow.weight_g), func.count())
-        .where(ShipmentLegRow.shipment_id != shipment_id, booked >= start, booked < end)
-        .group_by(ShipmentLegRow.lane, booked)
+def _loads(session: Session, shipment_id: str, *where: Any) -> Any:
+    """(lane, booked departure, grams, parcels) every other tracked shipment holds."""
+    return session.execute(
+        select(
+            ShipmentLegRow.lane,
+            ShipmentLegRow.booked_departure,
+            func.sum(ShipmentLegRow.weight_g),
+            func.count(),
+        )
+        .where(ShipmentLegRow.shipment_id != shipment_id, *where)
+        .group_by(ShipmentLegRow.lane, ShipmentLegRow.booked_departure)
     )
-    for lane_id, departure, grams, parcels in session.execute(query):
+
+
+def _book(ledger: CapacityLedger, loads: Any) -> CapacityLedger:
+    timetable = ledger.timetable
+    for lane_id, departure, grams, parcels in loads:
         lane = timetable.lane_index.get(lane_id)
         if lane is None:
             continue
@@ -205,6 +217,16 @@ def _ledger(session: Session, timetable: Timetable, shipment_id: str) -> Capacit
     return ledger
 
 
+def _ledger(session: Session, timetable: Timetable, shipment_id: str, since: int) -> CapacityLedger:
+    """What every other tracked shipment holds on the departures a search from `since` can use."""
+    start = from_minutes(max(since, timetable.horizon.start))
+    end = from_minutes(timetable.horizon.end)
+    booked = ShipmentLegRow.booked_departure
+    return _book(
+        CapacityLedger(timetable), _loads(session, shipment_id, booked >= start, booked < end)
+    )
+
+
 def _utc(moment: datetime | str) -> datetime:
     """An aggregate over a timestamp column comes back without the column's type on SQLite."""
     if isinstance(moment, str):
@@ -213,19 +235,32 @@ def _utc(moment: datetime | str) -> datetime:
 
 
 def _fits(
-    ledger: Callable[[], CapacityLedger],
+    session: Session,
+    timetable: Timetable,
+    shipment_id: str,
     legs: tuple[Leg, ...],
     booked: tuple[Leg, ...],
     weight_g: int,
 ) -> bool:
-    """Every leg's departure has room for the parcel (the ones it was booked on already do)."""
+    """Every leg's departure has room for the parcel (those it was booked on already do).
+
+    Only the departures it moves to are counted, one indexed lookup each.
+    """
     held = {(leg.lane, leg.departure) for leg in booked}
     moved = [leg for leg in legs if (leg.lane, leg.departure) not in held]
     if not moved:
-        return True  # the common case: nothing moved, no need to count capacity
+        return True  # the common case: nothing moved
+    pairs = [(leg.lane, from_minutes(leg.departure)) for leg in moved]
+    where = or_(
+        *(
+            and_(ShipmentLegRow.lane == lane, ShipmentLegRow.booked_departure == departure)
+            for lane, departure in pairs
+        )
+    )
+    ledger = _book(CapacityLedger(timetable), _loads(session, shipment_id, where))
     for leg in moved:
-        found = ledger().locate(leg)
-        if found is not None and not ledger().fits(found[0], found[1], weight_g):
+        found = ledger.locate(leg)
+        if found is not None and not ledger.fits(found[0], found[1], weight_g):
             return False
     return True
 
@@ -239,10 +274,11 @@ def decide(
     shipment: Shipment,
     itinerary: Itinerary,
     ledger: Callable[[], CapacityLedger],
+    fits: Callable[[tuple[Leg, ...]], bool],
 ) -> Change:
     """The core's answer to the event (see the module doc for which call when).
 
-    `ledger()` builds the capacity ledger on first use: most events move nothing.
+    `ledger()` counts capacity for a re-plan; `fits(legs)` checks legs that moved.
     """
     at = to_minutes(event.at)
     planned = itinerary.legs[index]
@@ -281,7 +317,7 @@ def decide(
         return Change(fresh, 0, True, (shipment.origin, at, 0))
     new = change.itinerary
     later = new.late_minutes > 0 and new.late_minutes > itinerary.late_minutes
-    crowded = not _fits(ledger, new.legs[index + 1 :], itinerary.legs, shipment.weight_g)
+    crowded = not fits(new.legs[index + 1 :])
     if (later or crowded) and index + 1 < len(new.legs):
         node, ready = new.legs[index].destination, new.legs[index].ready_at
         fresh = replan_from(timetable, shipment, new.legs[: index + 1], node, ready, ledger())
@@ -300,7 +336,7 @@ def _close_leg(
         EventType.DELIVERED,
         EventType.DELAYED,
     ):
-        leg.committed_departure, leg.committed_arrival = leg.departure, leg.arrival
+        leg.committed_arrival = leg.arrival
     outcome = None
     if kind is EventType.DEPARTED:
         leg.state, leg.departed_at = LegState.DEPARTED.value, at
@@ -357,7 +393,7 @@ def post_event(
             f"({tracked.itinerary.get('reason') or tracked.state})",
             field="shipment_id",
         )
-    index = _leg_of(session, tracked, legs, event.lane)
+    index = _leg_of(session, tracked, legs, event.lane, principal)
     leg = legs[index]
     if not may_report(principal, leg.carrier_id) or carrier_id not in (None, leg.carrier_id):
         raise Forbidden(
@@ -392,8 +428,12 @@ def post_event(
         cache, ref, network, scored, [shipment.ready_at, at], [shipment.deliver_by]
     )
     _close_leg(session, leg, kind, event.at, shipment_id)  # counts in scores from the next event
-    ledger = functools.cache(lambda: _ledger(session, timetable, shipment_id))
-    change = decide(kind, event, index, planned_leg, timetable, shipment, itinerary, ledger)
+    ledger = functools.cache(lambda: _ledger(session, timetable, shipment_id, at))
+
+    def fits(legs: tuple[Leg, ...]) -> bool:
+        return _fits(session, timetable, shipment_id, legs, itinerary.legs, shipment.weight_g)
+
+    change = decide(kind, event, index, planned_leg, timetable, shipment, itinerary, ledger, fits)
     eta_before = tracked.eta
     record = itinerary_record(change.itinerary, tracked.currency)
     changed = _plan_of(record) != _plan_of(tracked.itinerary)

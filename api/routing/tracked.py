@@ -42,7 +42,6 @@ class LegState(StrEnum):
 
 CARRIED = (
     "state",
-    "committed_departure",
     "committed_arrival",
     "departed_at",
     "arrived_at",
@@ -78,7 +77,7 @@ def leg_rows(
             "ready_at": instant(leg["ready_at"]),
             "weight_g": weight_g,
             "state": LegState.PLANNED.value,
-            "committed_departure": None,
+            "booked_departure": instant(leg["departure"]),
             "committed_arrival": None,
             "departed_at": None,
             "arrived_at": None,
@@ -87,6 +86,8 @@ def leg_rows(
         old = before.get((index, leg["lane"]))
         if old is not None:
             row.update({name: getattr(old, name) for name in CARRIED})
+            if old.committed_arrival is not None:  # reported on: it holds its booking
+                row["booked_departure"] = old.booked_departure
         rows.append(row)
     return rows
 

@@ -11,6 +11,7 @@ from tests.api.conftest import Keys, finished, wait_for_job
 from tests.api.routing_cases import (
     carrier_keys,
     itineraries,
+    network_document,
     plan,
     plan_violations,
     shipment_records,
@@ -285,3 +286,27 @@ def test_activation_is_idempotent_and_newer_plans_move_only_waiting_shipments(
     assert waiting["versions"][-1]["cause"] == {"type": "plan", "plan_id": newer["id"]}
     moving = client.get("/v1/tracking/P0", headers=H(keys.planner)).json()
     assert moving["plan_id"] == finished_plan["id"]
+
+
+def test_events_on_legs_a_newer_plan_dropped(client_keys):
+    """A newer network without the flight re-routes the waiting parcels by road: Air's report
+    on its former leg is 409 (no longer on the itinerary), Feeder's 403, and Air no longer
+    sees the shipment."""
+    client, keys = client_keys
+    document = network_document()
+    document["lanes"] = [lane for lane in document["lanes"] if lane["id"] != "FAST"]
+    stored = client.post("/v1/networks/tiny/versions", json=document, headers=H(keys.planner))
+    assert stored.json()["version"] == 2
+    road = plan(client, keys.planner, network_version=2)
+    moved = client.post(f"/v1/plans/{road['id']}/activate", headers=H(keys.planner)).json()
+    assert moved["kept_shipments"] == ["P0"]
+    view = client.get("/v1/tracking/P1", headers=H(keys.planner)).json()
+    assert [leg["lane"] for leg in view["legs"]] == ["L1", "SLOW", "LM"]
+    carriers = carrier_keys(client.app)
+    event = {"event_id": "N1", "type": "departed", "at": "2025-03-24T17:00Z", "lane": "FAST"}
+    gone = client.post("/v1/tracking/P1/events", json=event, headers=H(carriers["Air"]))
+    assert gone.status_code == 409 and gone.json()["error"]["field"] == "lane"
+    assert "no longer" in gone.json()["error"]["message"]
+    other = client.post("/v1/tracking/P1/events", json=event, headers=H(carriers["Feeder"]))
+    assert other.status_code == 403
+    assert client.get("/v1/tracking/P1", headers=H(carriers["Air"])).status_code == 403

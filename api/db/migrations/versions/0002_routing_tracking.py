@@ -117,7 +117,7 @@ def upgrade() -> None:
         _time("ready_at"),
         sa.Column("weight_g", sa.BigInteger(), nullable=False),
         _text("state", 16),
-        _time("committed_departure", nullable=True),
+        _time("booked_departure"),
         _time("committed_arrival", nullable=True),
         _time("departed_at", nullable=True),
         _time("arrived_at", nullable=True),
@@ -133,7 +133,11 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_shipment_legs_carrier_id_departure"), "shipment_legs", ["carrier_id", "departure"]
     )
-    op.create_index(op.f("ix_shipment_legs_lane_departure"), "shipment_legs", ["lane", "departure"])
+    op.create_index(
+        op.f("ix_shipment_legs_lane_booked_departure"),
+        "shipment_legs",
+        ["lane", "booked_departure"],
+    )
 
     op.create_table(
         "carrier_outcomes",
