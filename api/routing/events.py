@@ -15,6 +15,10 @@ holds every other tracked shipment's legs):
 
 Capacity is counted on each leg's booked departure (`booked_departure`, which stays
 when the carrier reports the leg late), so a flight that runs late still holds its parcels.
+Re-timing needs no carrier scores, so most events never compute them; a re-plan uses
+the scores as stored before the event (with its risk costs and excluded lanes). When
+the core's re-timing itself falls back to a new route (a planned lane has no departure
+left), that route is found without scores or capacity: a rare edge, noted.
 
 Each change of itinerary is a new version; earlier ones are kept. An arrival (or a
 delivery) closes the leg with an outcome for the carrier's scorecard: on_time when
@@ -39,7 +43,7 @@ from api.db.types import utcnow
 from api.errors import ApiError, Conflict, Forbidden, NotFound
 from api.routing.cache import RoutingCache
 from api.routing.documents import DocRef, load_network
-from api.routing.outcomes import TRACKING, record_outcome, scoring
+from api.routing.outcomes import TRACKING, Scoring, record_outcome, scoring
 from api.routing.present import itinerary_record
 from api.routing.timetables import timetable_for
 from api.routing.tracked import LegState, ShipmentState, current_legs, new_version
@@ -273,12 +277,13 @@ def decide(
     timetable: Timetable,
     shipment: Shipment,
     itinerary: Itinerary,
-    ledger: Callable[[], CapacityLedger],
+    replan: Callable[[tuple[Leg, ...], str, int], Itinerary],
     fits: Callable[[tuple[Leg, ...]], bool],
 ) -> Change:
     """The core's answer to the event (see the module doc for which call when).
 
-    `ledger()` counts capacity for a re-plan; `fits(legs)` checks legs that moved.
+    `timetable` re-times (no carrier scores needed); `replan(kept, node, ready)` is the
+    core's `replan_from` with scores and capacity; `fits(legs)` checks legs that moved.
     """
     at = to_minutes(event.at)
     planned = itinerary.legs[index]
@@ -308,10 +313,10 @@ def decide(
         assert event.until is not None
         ready = max(to_minutes(event.until), at)
         kept = itinerary.legs[: index + 1]
-        fresh = replan_from(timetable, shipment, kept, planned.destination, ready, ledger())
+        fresh = replan(kept, planned.destination, ready)
         return Change(fresh, index + 1, True, (planned.destination, ready, index + 1))
     else:  # lost: a replacement leaves the origin
-        fresh = replan_from(timetable, shipment, (), shipment.origin, at, ledger())
+        fresh = replan((), shipment.origin, at)
         if not fresh.legs:
             fresh = replace(fresh, reason=Reason.LOST, detail="lost; no route for a replacement")
         return Change(fresh, 0, True, (shipment.origin, at, 0))
@@ -320,7 +325,7 @@ def decide(
     crowded = not fits(new.legs[index + 1 :])
     if (later or crowded) and index + 1 < len(new.legs):
         node, ready = new.legs[index].destination, new.legs[index].ready_at
-        fresh = replan_from(timetable, shipment, new.legs[: index + 1], node, ready, ledger())
+        fresh = replan(new.legs[: index + 1], node, ready)
         if fresh.legs:
             return Change(fresh, index + 1, True, (node, ready, index + 1))
     return change
@@ -408,32 +413,39 @@ def post_event(
         raise Conflict(f"event {event.event_id!r} was already recorded", field="event_id")
     _check_state(tracked, legs, index, event)
     kind = EventType(event.type)
-    planned_leg = legs[index].state  # before the event closes anything
 
     ref = DocRef(tracked.network_id, tracked.network_version)
     _, network = load_network(session, cache, ref.id, ref.version)
     (shipment,) = shipments_from_records([tracked.shipment])
     itinerary = itinerary_from_dict(tracked.itinerary, tracked.currency)
-    planning = tracked.planning or {}
-    scored = scoring(
-        session,
-        cache,
-        ref,
-        network,
-        bool(planning.get("carrier_scores", True)),
-        float(planning.get("min_score", 0.75)),
-    )
     at = to_minutes(event.at)
-    timetable = timetable_for(
-        cache, ref, network, scored, [shipment.ready_at, at], [shipment.deliver_by]
-    )
-    _close_leg(session, leg, kind, event.at, shipment_id)  # counts in scores from the next event
-    ledger = functools.cache(lambda: _ledger(session, timetable, shipment_id, at))
+    window = ([shipment.ready_at, at], [shipment.deliver_by])
+    plain = timetable_for(cache, ref, network, Scoring(None, 0, 0.0), *window)
+
+    @functools.cache
+    def scored() -> tuple[Timetable, CapacityLedger]:
+        """Carrier scores as stored before this event, and what other shipments hold."""
+        planning = tracked.planning or {}
+        scores = scoring(
+            session,
+            cache,
+            ref,
+            network,
+            bool(planning.get("carrier_scores", True)),
+            float(planning.get("min_score", 0.75)),
+        )
+        timetable = timetable_for(cache, ref, network, scores, *window)
+        return timetable, _ledger(session, timetable, shipment_id, at)
+
+    def replan(kept: tuple[Leg, ...], node: str, ready: int) -> Itinerary:
+        timetable, ledger = scored()
+        return replan_from(timetable, shipment, kept, node, ready, ledger)
 
     def fits(legs: tuple[Leg, ...]) -> bool:
-        return _fits(session, timetable, shipment_id, legs, itinerary.legs, shipment.weight_g)
+        return _fits(session, plain, shipment_id, legs, itinerary.legs, shipment.weight_g)
 
-    change = decide(kind, event, index, planned_leg, timetable, shipment, itinerary, ledger, fits)
+    change = decide(kind, event, index, leg.state, plain, shipment, itinerary, replan, fits)
+    _close_leg(session, leg, kind, event.at, shipment_id)  # counts from the next event on
     eta_before = tracked.eta
     record = itinerary_record(change.itinerary, tracked.currency)
     changed = _plan_of(record) != _plan_of(tracked.itinerary)
