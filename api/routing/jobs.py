@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from api.errors import ApiError
 from api.jobs.registry import Progress, register_job_kind
 from api.jobs.worker import current_job
 from api.routing.documents import DocRef, load_network, load_shipment_set
@@ -44,12 +45,15 @@ def load_inputs(
     """Network, shipments and carrier scoring named by the params, from the job's database."""
     database = current_job().database
     with database.session() as session:
-        net_ref, network = load_network(
-            session, None, params["network_id"], params.get("network_version")
-        )
-        set_ref, shipments = load_shipment_set(
-            session, params["shipment_set_id"], params.get("shipment_set_version")
-        )
+        try:
+            net_ref, network = load_network(
+                session, None, params["network_id"], params.get("network_version")
+            )
+            set_ref, shipments = load_shipment_set(
+                session, params["shipment_set_id"], params.get("shipment_set_version")
+            )
+        except ApiError as exc:  # a document named by the params is missing
+            raise InputError(exc.message, field=exc.field or "", code="not_found") from None
         scored = scoring(
             session,
             None,

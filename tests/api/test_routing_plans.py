@@ -136,7 +136,8 @@ def test_solver_time_is_capped_by_the_server(client_keys):
 
 
 def test_plan_kind_also_runs_through_the_generic_jobs_endpoint(client_keys):
-    """routing.plan is a listed job kind; POST /v1/jobs with its params plans the same set."""
+    """routing.plan is a listed job kind; POST /v1/jobs with its params plans the same set;
+    a set that does not exist fails the job with the field named."""
     client, keys = client_keys
     kinds = client.get("/v1/jobs/kinds", headers=H(keys.planner)).json()["items"]
     assert {"routing.plan", "routing.whatif"} <= {k["name"] for k in kinds}
@@ -145,6 +146,14 @@ def test_plan_kind_also_runs_through_the_generic_jobs_endpoint(client_keys):
     assert created.status_code == 202
     job = wait_for_job(client, created.json()["id"], keys.planner, finished)
     assert job["status"] == "succeeded" and job["result"]["objective"] == "73.40"
+    missing = client.post(
+        "/v1/jobs",
+        json={"kind": "routing.plan", "params": {"network_id": "tiny", "shipment_set_id": "nope"}},
+        headers=H(keys.planner),
+    )
+    failed = wait_for_job(client, missing.json()["id"], keys.planner, finished)
+    assert failed["status"] == "failed" and failed["error"]["code"] == "invalid"
+    assert failed["error"]["problems"][0]["field"] == "shipment_set_id"
     refused = client.post(
         "/v1/jobs",
         json={"kind": "routing.plan", "params": {"network_id": "tiny"}},
