@@ -68,6 +68,10 @@ def test_json_lines_upload_as_a_file_is_sent(client_keys):
     assert first.json()["summary"]["shipments"] == 2
     listed = client.get("/v1/shipment-sets", headers=H(keys.planner)).json()["items"]
     assert [(s["shipment_set_id"], s["version"]) for s in listed] == [("day", 2)]
+    versions = client.get("/v1/shipment-sets/day/versions", headers=H(keys.planner)).json()
+    assert [v["summary"]["shipments"] for v in versions["items"]] == [4, 2]
+    unknown = client.get("/v1/shipment-sets/night/versions", headers=H(keys.planner))
+    assert unknown.status_code == 404 and unknown.json()["error"]["field"] == "shipment_set_id"
 
 
 @pytest.mark.parametrize("as_lines", [False, True])

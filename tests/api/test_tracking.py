@@ -262,6 +262,10 @@ def test_customs_hold_replans_from_the_release_and_keeps_the_old_version(world):
     assert [leg["state"] for leg in view["legs"]] == ["planned", "arrived", "planned"]
     missing = client.get(f"/v1/tracking/{shipment_id}/versions/99", headers=H(planner))
     assert missing.status_code == 404
+    history = client.get(
+        f"/v1/tracking/{shipment_id}/versions/1", headers=H(world["carriers"]["Air"])
+    )
+    assert history.status_code == 403  # versions (with costs) are the planners' view
 
 
 def test_a_lost_parcel_is_replaced_through_flights_with_room(world):
