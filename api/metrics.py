@@ -37,6 +37,12 @@ class Metrics:
             ["sorter_id", "reason"],
             registry=self.registry,
         )
+        self.tracking_events = Counter(
+            "optimizer_tracking_events",
+            "Carrier tracking events accepted, by type and whether they re-planned the shipment",
+            ["type", "replanned"],
+            registry=self.registry,
+        )
         if job_counts is not None:
             self.registry.register(_JobCollector(job_counts))
 
@@ -46,6 +52,9 @@ class Metrics:
     def count_assignment(self, sorter_id: str, reason: str, parcels: int = 1) -> None:
         """Called by the assignment hot path (one label lookup and an add)."""
         self.assignments.labels(sorter_id, reason).inc(parcels)
+
+    def count_tracking_event(self, event_type: str, replanned: bool) -> None:
+        self.tracking_events.labels(event_type, "yes" if replanned else "no").inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

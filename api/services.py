@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from api.db.engine import Database
 from api.jobs.runner import JobRunner
 from api.metrics import Metrics
+from api.routing.cache import RoutingCache
 from api.security.keyring import KeyRing
 from api.settings import Settings
 
@@ -18,3 +19,4 @@ class Services:
     keyring: KeyRing
     jobs: JobRunner
     metrics: Metrics
+    routing: RoutingCache = field(default_factory=RoutingCache)

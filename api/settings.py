@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     max_network_lanes: int = Field(50_000, ge=1)
     max_shipments: int = Field(20_000, ge=1)
     max_tracking_events: int = Field(1000, ge=1)
+    max_carrier_outcomes: int = Field(100_000, ge=1)
     max_scenario_changes: int = Field(100, ge=1)
     max_page_size: int = Field(500, ge=1)
 

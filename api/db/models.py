@@ -131,3 +131,116 @@ class EventRow(Base):
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     body: Mapped[Any] = mapped_column(JsonDocument)
+
+
+# -- Routing and tracking (revision 0002) ------------------------------------------------
+
+
+class PlanItineraryRow(Base):
+    """One shipment's itinerary in a batch plan, written by the plan job (one row per shipment).
+
+    A 100k-shipment plan is 100k small rows read page by page, not one giant document.
+    """
+
+    __tablename__ = "plan_itineraries"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "shipment_id"),
+        Index(None, "plan_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    plan_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)  # the shipment's place in its set
+    shipment_id: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))
+    body: Mapped[Any] = mapped_column(JsonDocument)  # {"shipment": ..., "itinerary": ...}
+
+
+class TrackedShipmentRow(Base):
+    """A shipment under tracking: its current itinerary version and where it stands."""
+
+    __tablename__ = "tracked_shipments"
+
+    shipment_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    plan_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id"), index=True, default=None)
+    network_id: Mapped[str] = mapped_column(String(128))
+    network_version: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    events: Mapped[int] = mapped_column(Integer, default=0)
+    shipment: Mapped[Any] = mapped_column(JsonDocument)  # the shipments.jsonl record
+    itinerary: Mapped[Any] = mapped_column(JsonDocument)  # the current version, plan format
+    planning: Mapped[Any] = mapped_column(JsonDocument)  # carrier-score settings for re-plans
+    eta: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    deliver_by: Mapped[datetime] = mapped_column(UtcDateTime)
+    owner_key_id: Mapped[str | None] = mapped_column(ForeignKey("api_keys.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ItineraryVersionRow(Base):
+    """Every itinerary a tracked shipment has had; re-plans add versions, none is dropped."""
+
+    __tablename__ = "itinerary_versions"
+    __table_args__ = (UniqueConstraint("shipment_id", "version"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    shipment_id: Mapped[str] = mapped_column(
+        ForeignKey("tracked_shipments.shipment_id", ondelete="CASCADE")
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    cause: Mapped[Any] = mapped_column(JsonDocument)  # plan, eta update or re-plan, and why
+    itinerary: Mapped[Any] = mapped_column(JsonDocument)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ShipmentLegRow(Base):
+    """A leg of a tracked shipment's current itinerary: what a carrier lists and reports on."""
+
+    __tablename__ = "shipment_legs"
+    __table_args__ = (
+        Index(None, "carrier_id", "departure"),
+        Index(None, "lane", "booked_departure"),
+    )
+
+    shipment_id: Mapped[str] = mapped_column(
+        ForeignKey("tracked_shipments.shipment_id", ondelete="CASCADE"), primary_key=True
+    )
+    leg: Mapped[int] = mapped_column(Integer, primary_key=True)
+    carrier_id: Mapped[str] = mapped_column(String(64))
+    lane: Mapped[str] = mapped_column(String(128))
+    mode: Mapped[str] = mapped_column(String(16))
+    origin: Mapped[str] = mapped_column(String(64))
+    destination: Mapped[str] = mapped_column(String(64))
+    departure: Mapped[datetime] = mapped_column(UtcDateTime)
+    arrival: Mapped[datetime] = mapped_column(UtcDateTime)
+    ready_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    weight_g: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(16))
+    # The scheduled departure whose capacity the parcel holds: it stays when the
+    # carrier reports the leg late (then `departure` moves), so a late flight keeps its load.
+    booked_departure: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The arrival the carrier is held to, fixed by its first event on the leg.
+    committed_arrival: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    departed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    arrived_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    outcome: Mapped[str | None] = mapped_column(String(16), default=None)
+
+
+class CarrierOutcomeRow(Base):
+    """How one leg ended for its carrier (on_time, late, lost, damaged): scorecards' input.
+
+    Written when a tracked leg completes or fails, and by uploads of past history.
+    """
+
+    __tablename__ = "carrier_outcomes"
+    __table_args__ = (Index(None, "carrier_id", "lane"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    carrier_id: Mapped[str] = mapped_column(String(64))
+    lane: Mapped[str] = mapped_column(String(128))
+    outcome: Mapped[str] = mapped_column(String(16))
+    shipment_id: Mapped[str] = mapped_column(String(128), default="")
+    source: Mapped[str] = mapped_column(String(16))  # tracking | history
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -11,8 +11,10 @@ from api.jobs.registry import (
 from api.jobs.runner import JobRunner, Recovery
 from api.jobs.status import JobStatus
 from api.jobs.store import JobView
+from api.jobs.worker import JobContext, current_job
 
 __all__ = [
+    "JobContext",
     "JobFunction",
     "JobKind",
     "JobRunner",
@@ -20,6 +22,7 @@ __all__ = [
     "JobView",
     "Progress",
     "Recovery",
+    "current_job",
     "get_job_kind",
     "job_kinds",
     "register_job_kind",

@@ -2,7 +2,9 @@
 
 Progress and cancellation cross the process boundary through the job's row:
 the worker writes progress (throttled) and reads `cancel_requested`, so any
-API process sharing the database sees the one and can set the other.
+API process sharing the database sees the one and can set the other. A job
+function that loads its inputs from the database (by document id) or stores
+bulky results in rows of its own calls `current_job()` for its id and database.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import json
 import logging
 import math
 import time
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from api.db.engine import Database
@@ -22,6 +26,25 @@ log = logging.getLogger("optimizer.api.jobs")
 
 _DATABASES: dict[str, Database] = {}
 MAX_PROBLEMS = 100
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """The running job's id and the service's database, as seen from the worker."""
+
+    job_id: str
+    database: Database
+
+
+_CURRENT: ContextVar[JobContext | None] = ContextVar("optimizer_current_job", default=None)
+
+
+def current_job() -> JobContext:
+    """The job this worker is running; only valid inside a job function."""
+    found = _CURRENT.get()
+    if found is None:
+        raise RuntimeError("current_job() is only available while a job runs")
+    return found
 
 
 def execute_job(
@@ -40,6 +63,7 @@ def execute_job(
     channel = _Channel(database, job_id, progress_interval_s)
     result: dict[str, Any] | None = None
     error: dict[str, Any] | None = None
+    token = _CURRENT.set(JobContext(job_id, database))
     try:
         returned = func(dict(params), channel.progress, channel.should_stop)
         result = _json_object(returned)
@@ -59,6 +83,8 @@ def execute_job(
         log.exception("job %s failed", job_id)
         message = f"The job raised {type(exc).__name__}; the server log has the details"
         error = {"code": "internal", "message": message}
+    finally:
+        _CURRENT.reset(token)
     with database.transaction() as session:
         final = store.finish(session, job_id, runner_id, result=result, error=error)
     return final.value if final else "skipped"

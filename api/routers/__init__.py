@@ -4,9 +4,29 @@ Wave 2 adds sorting, routing, tracking and carriers here; the OpenAPI schema,
 the error envelope and the schemathesis fuzz test pick them up automatically.
 """
 
-from api.routers import health, jobs, keys, me
+from api.routers import (
+    carriers,
+    health,
+    jobs,
+    keys,
+    me,
+    networks,
+    planning,
+    shipment_sets,
+    tracking,
+)
 
-ROUTERS = [health.router, me.router, keys.router, jobs.router]
+ROUTERS = [
+    health.router,
+    me.router,
+    keys.router,
+    jobs.router,
+    networks.router,
+    shipment_sets.router,
+    planning.router,
+    tracking.router,
+    carriers.router,
+]
 ROOT_ROUTERS = [health.metrics_router]
 
 __all__ = ["ROOT_ROUTERS", "ROUTERS"]

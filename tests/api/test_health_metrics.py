@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import permutations
 
 import api.routers.health as health_router
+from api.db.migrate import head_revision
 from api.health import COST, ProbeResult, solve_probe
 from optimizer.status import SolveStatus
 from tests.api.conftest import Keys, finished, issue_keys, wait_for_job
@@ -34,7 +35,7 @@ def test_health_is_200_when_everything_works(make_client):
     body = response.json()
     assert body["status"] == "ok"
     assert body["solver"]["objective"] == brute_force_assignment_cost(COST)
-    assert body["database"] == {"ok": True, "backend": "sqlite", "revision": "0001"}
+    assert body["database"] == {"ok": True, "backend": "sqlite", "revision": head_revision()}
     assert body["jobs"]["backend"] == "local" and body["jobs"]["runner_started"]
 
 

@@ -33,9 +33,9 @@ def database(database_url):
 
 def test_migrations_reach_head_and_are_idempotent(database):
     """upgrade() brings a fresh database to the head revision; running it again is harmless."""
-    assert current_revision(database.engine) == head_revision() == "0001"
+    assert current_revision(database.engine) == head_revision() is not None
     upgrade(database.engine)
-    assert current_revision(database.engine) == "0001"
+    assert current_revision(database.engine) == head_revision()
 
 
 def test_migrations_match_the_models(database):
@@ -215,5 +215,5 @@ def test_processes_starting_together_migrate_once(tmp_path):
     runs = [subprocess.Popen([sys.executable, "-c", script, url]) for _ in range(3)]
     assert [run.wait(timeout=120) for run in runs] == [0, 0, 0]
     database = Database(url)
-    assert current_revision(database.engine) == "0001"
+    assert current_revision(database.engine) == head_revision()
     database.dispose()
