@@ -45,7 +45,7 @@ bench-network: install
 	BENCH_MODE=full $(BIN)/python -m pytest -q benchmarks/bench_network.py
 
 bench-api: install
-	BENCH_MODE=full $(BIN)/python -m pytest -q benchmarks/bench_api.py
+	BENCH_MODE=full $(BIN)/python -m pytest -q benchmarks/bench_api.py benchmarks/bench_api_routing.py
 
 serve: install
 	$(BIN)/optimizer serve --host $(HOST) --port $(PORT)
