@@ -10,13 +10,23 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 
 from sqlalchemy import make_url
 from sqlalchemy.exc import OperationalError
 
 from api.db.engine import Database
+from api.demo.command import register_demo
 from api.db.migrate import current_revision, upgrade
-from api.security.keys import IssuedKey, create_key, ensure_development_key, list_keys, revoke_key
+from api.security.keys import (
+    DEV_KEY_FILE,
+    DevelopmentKey,
+    IssuedKey,
+    create_key,
+    development_key,
+    list_keys,
+    revoke_key,
+)
 from api.settings import Settings, load_settings
 from optimizer.errors import InputError, OptimizerError
 
@@ -25,6 +35,7 @@ Subparsers = argparse._SubParsersAction  # type: ignore[type-arg]
 
 def register(commands: Subparsers, generators: Subparsers) -> None:
     """Add the service's subcommands to the `optimizer` parser."""
+    register_demo(commands)
     serve = commands.add_parser(
         "serve",
         help="run the HTTP API (uvicorn)",
@@ -113,9 +124,8 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         if settings.environment == "development":
             with database.transaction() as session:
-                issued = ensure_development_key(session)
-            if issued is not None:
-                _print_issued(issued, "Development key (planner, wcs, admin)")
+                dev_key = development_key(session, settings.state_dir)
+            print_development_key(dev_key, settings.state_dir)
         else:
             with database.session() as session:
                 if not list_keys(session):
@@ -200,6 +210,16 @@ def _info_json(info: object) -> dict[str, object]:
         if data[field] is not None:
             data[field] = data[field].isoformat()
     return data
+
+
+def print_development_key(key: DevelopmentKey, state_dir: Path) -> None:
+    """The same key on every start in development (kept in `state_dir/dev-key`)."""
+    issued = "issued now" if key.issued_now else "kept"
+    print(
+        f"Development key {key.info.id} (roles {','.join(key.info.roles)}; {issued}, "
+        f"in {state_dir / DEV_KEY_FILE}):"
+    )
+    print(f"  {key.secret}", flush=True)
 
 
 def _print_issued(issued: IssuedKey, title: str) -> None:

@@ -8,10 +8,12 @@ need no slow password hash.
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -153,9 +155,40 @@ def revoke_key(session: Session, key_id: str) -> KeyInfo | None:
     return KeyInfo.from_row(row)
 
 
-def ensure_development_key(session: Session) -> IssuedKey | None:
-    """A planner+wcs+admin key when no usable key exists yet (development only)."""
-    active = session.scalar(select(ApiKeyRow.id).where(ApiKeyRow.revoked_at.is_(None)).limit(1))
-    if active is not None:
-        return None
-    return create_key(session, ["planner", "wcs", "admin"], [ALL], name="development key")
+DEV_KEY_FILE = "dev-key"
+
+
+@dataclass(frozen=True)
+class DevelopmentKey:
+    info: KeyInfo
+    secret: str
+    issued_now: bool
+
+
+def development_key(session: Session, state_dir: Path) -> DevelopmentKey:
+    """The development key (planner, wcs, admin), the same across runs; the caller commits.
+
+    The secret is kept in `state_dir/dev-key` (mode 0600) so that `make demo` and
+    `make serve` both print a key that works; a revoked or lost one is reissued.
+    Development only: production issues keys with `optimizer keys create`.
+    """
+    path = state_dir / DEV_KEY_FILE
+    try:
+        secret = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        secret = ""
+    parts = secret.split("_", 2)
+    if len(parts) == 3 and parts[0] == KEY_PREFIX:
+        row = session.get(ApiKeyRow, parts[1])
+        if (
+            row is not None
+            and row.revoked_at is None
+            and secrets.compare_digest(row.key_hash, hash_key(secret))
+        ):
+            return DevelopmentKey(KeyInfo.from_row(row), secret, issued_now=False)
+    issued = create_key(session, ["planner", "wcs", "admin"], [ALL], name="development key")
+    state_dir.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(issued.secret + "\n")
+    return DevelopmentKey(issued.info, issued.secret, issued_now=True)

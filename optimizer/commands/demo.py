@@ -1,4 +1,7 @@
-"""`optimizer demo`: the product end to end on generated, real-sized data."""
+"""`optimizer demo-sorting`: the sorting core alone on generated, real-sized data.
+
+The whole product (`optimizer demo`) runs against the service and lives in `api.demo`.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +16,8 @@ from optimizer.sorting import run_sorting_demo
 def register(commands: argparse._SubParsersAction, generators: argparse._SubParsersAction) -> None:
     """Add this area's subcommands to the parser."""
     demo = commands.add_parser(
-        "demo",
-        help="run the whole job end to end on generated data and print a report",
+        "demo-sorting",
+        help="run the sorting core alone (no service) on generated data and print a report",
         description=(
             "Sorting: generate a 300-chute sorter, 600 destinations and an hour of scans "
             "(20,000 parcels), optimize a plan, simulate the shift against the naive plan, "

@@ -188,3 +188,25 @@ def test_cli_unreachable_database_is_one_line(monkeypatch, capsys):
     assert code == 1
     assert err.startswith("error: cannot use the database at postgresql+psycopg://u:***@")
     assert "hunter2" not in err and "Traceback" not in err
+
+
+def test_development_key_is_kept_across_runs_and_reissued_when_revoked(make_client, tmp_path):
+    """`make demo` then `make serve` print the same working key; a revoked one is replaced."""
+    from api.security.keys import development_key, revoke_key
+
+    client = make_client()
+    database = client.app.state.services.database
+    with database.transaction() as session:
+        first = development_key(session, tmp_path)
+    with database.transaction() as session:
+        again = development_key(session, tmp_path)
+    assert first.issued_now and not again.issued_now
+    assert again.secret == first.secret and again.info.id == first.info.id
+    assert (tmp_path / "dev-key").stat().st_mode & 0o077 == 0
+    me = client.get("/v1/me", headers=H(first.secret)).json()
+    assert sorted(me["roles"]) == ["admin", "planner", "wcs"]
+    with database.transaction() as session:
+        revoke_key(session, first.info.id)
+    with database.transaction() as session:
+        replaced = development_key(session, tmp_path)
+    assert replaced.issued_now and replaced.secret != first.secret

@@ -55,3 +55,4 @@ def test_serve_prints_a_development_key_that_works(tmp_path):
         [sys.executable, "-m", "optimizer", "keys", "list"], env=env, capture_output=True, text=True
     )
     assert second.stdout.count("development key") == 1
+    assert (tmp_path / "dev-key").read_text().strip() == key

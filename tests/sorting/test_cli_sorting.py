@@ -485,7 +485,7 @@ def test_impossible_forecast_is_explained(case_dir, tmp_path, capsys):
         (["sort-plan", "--workers", "0"], "error: --workers: must be >= 1"),
         (["sort-plan", "--move-penalty", "-1"], "error: --move-penalty: must be >= 0"),
         (["simulate", "--hours", "0"], "error: --hours: must be > 0"),
-        (["demo", "--rate", "0"], "error: --rate: must be > 0"),
+        (["demo-sorting", "--rate", "0"], "error: --rate: must be > 0"),
     ],
 )
 def test_flag_errors_name_the_flag(case_dir, tmp_path, capsys, args, expected):

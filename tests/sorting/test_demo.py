@@ -32,7 +32,7 @@ def test_demo_runs_the_job_end_to_end(tmp_path):
 def test_demo_command_prints_the_report(tmp_path, capsys):
     """`optimizer demo` prints the report; bad flags are refused with the flag named."""
     args = [
-        "demo",
+        "demo-sorting",
         "--out",
         str(tmp_path),
         "--chutes",

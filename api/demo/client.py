@@ -1,0 +1,62 @@
+"""A thin caller over the in-process app: every unexpected answer stops the demo loudly."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from optimizer.errors import OptimizerError
+
+Say = Callable[[str], None]
+FINISHED = ("succeeded", "failed", "cancelled")
+
+
+class DemoFailed(OptimizerError):
+    """The service answered something the demo did not expect (the body says why)."""
+
+
+class DemoClient:
+    """Calls under /v1 with one key; `expect` is the status the step needs."""
+
+    def __init__(self, client: TestClient, key: str):
+        self.client = client
+        self.key = key
+
+    def as_key(self, key: str) -> DemoClient:
+        return DemoClient(self.client, key)
+
+    def call(
+        self, method: str, path: str, expect: int | tuple[int, ...] = 200, **kwargs: Any
+    ) -> Any:
+        response = self.raw(method, path, **kwargs)
+        wanted = (expect,) if isinstance(expect, int) else expect
+        if response.status_code not in wanted:
+            raise DemoFailed(
+                f"{method} /v1{path} answered {response.status_code}, expected "
+                f"{' or '.join(map(str, wanted))}: {response.text[:500]}"
+            )
+        return response.json() if response.content else None
+
+    def raw(self, method: str, path: str, **kwargs: Any):
+        headers = {"X-API-Key": self.key, **kwargs.pop("headers", {})}
+        return self.client.request(method, f"/v1{path}", headers=headers, **kwargs)
+
+    def wait(self, path: str, say: Say, label: str, poll_s: float = 0.25) -> dict[str, Any]:
+        """Poll a job-backed resource until it finishes, reporting progress as it moves."""
+        last = ""
+        while True:
+            body = self.call("GET", path)
+            status = body["status"]
+            progress = f"{body.get('progress', 0):.0%} {body.get('progress_message', '')}"
+            message = f"{label}: {status} {progress}"
+            if message != last:
+                say("  " + message.rstrip())
+                last = message
+            if status in FINISHED:
+                if status != "succeeded":
+                    raise DemoFailed(f"{label} {status}: {body.get('error')}")
+                return body
+            time.sleep(poll_s)

@@ -1,0 +1,47 @@
+"""`optimizer demo` end to end on a small day: every step through the API, checked afterwards."""
+
+from __future__ import annotations
+
+from api.db.engine import Database
+from api.demo import DemoOptions, run_demo
+from api.demo.report import summary_lines
+from optimizer.cli import main
+from tests.api.conftest import settings_for
+
+SMALL = DemoOptions(seed=3, countries=6, shipments=300, plan_time_limit_s=3.0)
+
+
+def test_demo_runs_every_step_and_a_rerun_on_the_same_database_works(tmp_path):
+    """Plan, what-if, carrier scope and a re-planned exception; the second run reuses the key."""
+    lines: list[str] = []
+    settings = settings_for(tmp_path)
+    first = run_demo(SMALL, lines.append, settings)
+    routing, tracking = first.routing, first.tracking
+    assert routing.solver_status in ("optimal", "feasible")
+    assert routing.kpis["shipments"] == SMALL.shipments == routing.tracked
+    assert {d["name"] for d in routing.scenario_deltas} >= {"on-time rate", "total cost"}
+    shipments_delta = next(d for d in routing.scenario_deltas if d["name"] == "shipments")
+    assert shipments_delta["scenario"] > shipments_delta["baseline"]  # volume +30%
+    assert tracking.foreign_event_status == 403
+    assert tracking.replanned and tracking.eta_after >= tracking.eta_before
+    assert "customs hold" in tracking.exception
+    assert tracking.legs_before != tracking.legs_after
+    assert first.key.issued_now and any("plan job: succeeded" in line for line in lines)
+
+    second = run_demo(SMALL, lines.append, settings)
+    assert not second.key.issued_now and second.key.secret == first.key.secret
+    assert second.tracking.exception_shipment != tracking.exception_shipment
+    assert any(line.startswith("what-if") for line in summary_lines(second))
+    database = Database(settings.resolved_database_url)
+    try:
+        with database.session() as session:
+            from api.security.keys import list_keys
+
+            assert sum(k.name == "development key" for k in list_keys(session)) == 1
+    finally:
+        database.dispose()
+
+
+def test_demo_flags_are_checked_before_anything_runs(capsys):
+    assert main(["demo", "--plan-time-limit", "0"]) == 2
+    assert "--plan-time-limit: must be > 0" in capsys.readouterr().err
