@@ -27,15 +27,14 @@ LAYOUT = layout_from_dict(LAYOUT_DOC)
 FORECAST_DOC: dict[str, Any] = forecast_to_dict(CASE.forecast)
 SCANS: list[dict[str, Any]] = [scan_to_dict(s) for s in CASE.parcels]
 BASE = f"/v1/sorters/{SORTER}"
+FIRST = FORECAST_DOC["destinations"][0]["destination"]
 
 
-def scan(parcel_id: str, destination: str | None = None, **changes: Any) -> dict[str, Any]:
+def scan(parcel_id: str, destination: Any = ..., **changes: Any) -> dict[str, Any]:
     """A small general parcel for `destination` (default: the forecast's first)."""
     body = {
         "parcel_id": parcel_id,
-        "destination": destination
-        if destination is not None
-        else FORECAST_DOC["destinations"][0]["destination"],
+        "destination": FIRST if destination is ... else destination,
         "weight_g": 400,
         "length_mm": 200,
         "width_mm": 150,
@@ -45,14 +44,17 @@ def scan(parcel_id: str, destination: str | None = None, **changes: Any) -> dict
     return {**body, **changes}
 
 
-def upload_layout(client: Any, key: str, document: dict[str, Any] | None = None) -> Any:
-    return client.put(f"{BASE}/layout", json=document or LAYOUT_DOC, headers=H(key))
+def upload_layout(
+    client: Any, key: str, document: dict[str, Any] | None = None, sorter: str = SORTER
+) -> Any:
+    body = document or {**LAYOUT_DOC, "sorter_id": sorter}
+    return client.put(f"/v1/sorters/{sorter}/layout", json=body, headers=H(key))
 
 
-def optimize(client: Any, key: str, **options: Any) -> dict[str, Any]:
+def optimize(client: Any, key: str, sorter: str = SORTER, **options: Any) -> dict[str, Any]:
     """Start a plan job and wait for its end; the finished job."""
     body = {"forecast": FORECAST_DOC, "time_limit_s": 5, **options}
-    response = client.post(f"{BASE}/plans", json=body, headers=H(key))
+    response = client.post(f"/v1/sorters/{sorter}/plans", json=body, headers=H(key))
     assert response.status_code == 202, response.text
     return wait_for_job(client, response.json()["id"], key, finished)
 
