@@ -14,14 +14,14 @@ import json
 import logging
 import time
 from collections import Counter
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.db.types import utcnow
 from api.deps import PageDep, ServicesDep, SessionDep, SorterKey
-from api.errors import BODY_ERRORS, NotFound, error_responses
+from api.errors import BODY_ERRORS, ApiError, NotFound, error_responses
 from api.routers.sorting import SorterId, SortingDep
 from api.schemas.sorting import (
     AssignmentBatchIn,
@@ -155,6 +155,14 @@ async def assign_batch(
     )
 
 
+def _instant(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ApiError(422, f"not an ISO 8601 instant: {text!r}", field="at") from None
+    return moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def _chute_state(runtime: SorterRuntime, status: dict[str, Any]) -> ChuteStateOut:
     chute = runtime.layout.chute(status["chute_id"])
     return ChuteStateOut.model_validate({**status, "type": chute.type.value})
@@ -178,8 +186,7 @@ def post_chute_event(
     runtime = sorting.get(sorter_id)
     if runtime.layout.chute_index(chute_id) is None:
         raise NotFound("chute", chute_id, field="chute_id")
-    at = body.at or utcnow()
-    at = at.astimezone(UTC) if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    at = _instant(body.at) if body.at is not None else utcnow()
     with runtime.admin:
         with runtime.lock:
             assigner = runtime.live()

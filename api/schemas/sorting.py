@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.limits import CappedTimeLimit, MaxItems
-from api.schemas.common import Identifier, Strict
+from api.schemas.common import Identifier
 from api.settings import Settings
 
 ChuteId = Annotated[
@@ -41,7 +41,7 @@ ChuteEventName = Literal[
 Metres = Annotated[float, Field(ge=0, le=100_000)]
 Share = Annotated[float, Field(ge=0, le=1)]
 Seconds = Annotated[float, Field(ge=0, le=7 * 24 * 3600)]
-Millimetres = Annotated[float, Field(gt=0, le=100_000)]
+Millimetres = Annotated[float, Field(ge=1, le=100_000)]
 
 # Bounds of one parcel scan, shared with the hand-written validator of the hot path.
 MAX_PARCEL_ID = 128
@@ -49,6 +49,16 @@ MAX_SORT_KEY = 128
 MAX_WEIGHT_G = 10_000_000.0
 MAX_DIMENSION_MM = 100_000.0
 MAX_SCAN = 1000
+
+
+ISO_INSTANT = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?$"
+
+
+class Strict(BaseModel):
+    """Unknown fields are refused (a typo is reported) and no type is coerced: `true` is
+    not a position, `"5"` not a capacity."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 # ---------------------------------------------------------------- layout
@@ -64,11 +74,11 @@ class ChuteIn(Strict):
     position_m: Metres
     type: ChuteTypeName = "destination"
     capacity_parcels: int | None = Field(None, ge=1, le=1_000_000)
-    capacity_kg: float | None = Field(None, gt=0, le=1_000_000)
+    capacity_kg: float | None = Field(None, ge=0.001, le=1_000_000)
     max_length_mm: Millimetres | None = None
     max_width_mm: Millimetres | None = None
     max_height_mm: Millimetres | None = None
-    max_weight_g: float | None = Field(None, gt=0, le=MAX_WEIGHT_G)
+    max_weight_g: float | None = Field(None, ge=1, le=MAX_WEIGHT_G)
     categories: list[CategoryName] | None = Field(None, min_length=1, max_length=5)
 
 
@@ -76,9 +86,9 @@ class LayoutIn(Strict):
     """A sorter layout, as `layout.json` (`optimizer generate sorter`)."""
 
     sorter_id: Identifier
-    loop_length_m: float = Field(gt=0, le=100_000)
-    speed_m_s: float = Field(gt=0, le=100)
-    swap_interval_s: float | None = Field(None, gt=0, le=7 * 24 * 3600)
+    loop_length_m: float = Field(ge=1, le=100_000)
+    speed_m_s: float = Field(ge=0.01, le=100)
+    swap_interval_s: float | None = Field(None, ge=1, le=7 * 24 * 3600)
     swap_duration_s: Seconds | None = None
     full_response_s: Seconds | None = None
     max_recirculations: int | None = Field(None, ge=0, le=100)
@@ -115,7 +125,7 @@ class DestinationForecastIn(Strict):
     country: str | None = Field(None, max_length=64)
     service: str | None = Field(None, max_length=64)
     handover: str | None = Field(None, max_length=128)
-    mean_weight_g: float | None = Field(None, gt=0, le=MAX_WEIGHT_G)
+    mean_weight_g: float | None = Field(None, ge=0.001, le=MAX_WEIGHT_G)
     category_mix: dict[CategoryName, Share] | None = Field(None, min_length=1)
     size_mix: dict[SizeClass, Share] | None = Field(None, min_length=1)
 
@@ -252,7 +262,7 @@ class SorterList(BaseModel):
 class ScanIn(BaseModel):
     """One parcel scan as the WCS sends it; extra fields are accepted and ignored."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
 
     parcel_id: str = Field(min_length=1, max_length=MAX_PARCEL_ID)
     destination: SortKey | None = Field(description="the label's sort key; null: a no-read")
@@ -294,7 +304,12 @@ class ChuteEventIn(Strict):
     event: ChuteEventName = Field(
         description="container_closed (= emptied) closes the container and returns its manifest"
     )
-    at: datetime | None = Field(None, description="when it happened (default: now)")
+    at: str | None = Field(
+        None,
+        max_length=40,
+        pattern=ISO_INSTANT,
+        description="when it happened, ISO 8601 (UTC without an offset; default: now)",
+    )
 
 
 class ChuteStateOut(BaseModel):
