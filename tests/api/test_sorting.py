@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from api.metrics import REASONS
 from api.security.keys import create_key
 from api.sorting import documents as docs
 from api.store import save_version
+from optimizer.sorting import Reason
 from tests.api.conftest import Keys, issue_keys
 from tests.api.sorting_cases import (
     BASE,
@@ -514,3 +516,4 @@ def test_assignment_metrics_count_reasons_and_latency(ready):
     assert no_read and float(no_read[0].split()[-1]) >= 1
     assert 'optimizer_assignment_seconds_count{form="single",sorter_id="S1"}' in text
     assert 'optimizer_assignment_seconds_count{form="batch",sorter_id="S1"}' in text
+    assert set(REASONS) == {r.value for r in Reason}  # every reason code has its counter
