@@ -23,6 +23,7 @@ from api.routers.health import VERSION
 from api.security.keyring import KeyRing
 from api.services import Services
 from api.settings import Settings, load_settings
+from api.sorting.runtime import SortingState
 
 log = logging.getLogger("optimizer.api")
 
@@ -51,20 +52,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         with database.session() as session:
             return counts_by_kind_status(session)
 
+    metrics = Metrics(job_counts)
     services = Services(
         settings=settings,
         database=database,
         keyring=KeyRing(database.session, settings.key_cache_ttl_s),
         jobs=JobRunner(settings, database),
-        metrics=Metrics(job_counts),
+        metrics=metrics,
+        sorting=SortingState(database, metrics, settings.sorting_snapshot_interval_s),
     )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         services.jobs.start()
+        services.sorting.start()  # live sorters as they were: plans, chute states, containers
         try:
             yield
         finally:
+            services.sorting.stop()  # their state, with per-parcel records, for the next start
             services.jobs.stop()
             database.dispose()
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -14,6 +16,11 @@ log = logging.getLogger("optimizer.api.metrics")
 # Fine at the low end: a WCS assignment over HTTP should take a few milliseconds.
 LATENCY_BUCKETS = (
     0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+)  # fmt: skip
+
+# Inside the handler a decision takes microseconds; a batch of a thousand, milliseconds.
+ASSIGNMENT_BUCKETS = (
+    0.00001, 0.00002, 0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05,
 )  # fmt: skip
 
 JobCounts = Callable[[], dict[tuple[str, str], int]]
@@ -37,6 +44,13 @@ class Metrics:
             ["sorter_id", "reason"],
             registry=self.registry,
         )
+        self.assignment_latency = Histogram(
+            "optimizer_assignment_seconds",
+            "Time in the assignment handler (validation and decisions), by sorter and form",
+            ["sorter_id", "form"],
+            buckets=ASSIGNMENT_BUCKETS,
+            registry=self.registry,
+        )
         self.tracking_events = Counter(
             "optimizer_tracking_events",
             "Carrier tracking events accepted, by type and whether they re-planned the shipment",
@@ -53,11 +67,40 @@ class Metrics:
         """Called by the assignment hot path (one label lookup and an add)."""
         self.assignments.labels(sorter_id, reason).inc(parcels)
 
+    def assignment_meters(self, sorter_id: str) -> AssignmentMeters:
+        """A sorter's labelled counters and histograms, looked up once, not per parcel."""
+        return AssignmentMeters(
+            {reason: self.assignments.labels(sorter_id, reason) for reason in REASONS},
+            self.assignment_latency.labels(sorter_id, "single"),
+            self.assignment_latency.labels(sorter_id, "batch"),
+        )
+
     def count_tracking_event(self, event_type: str, replanned: bool) -> None:
         self.tracking_events.labels(event_type, "yes" if replanned else "no").inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+REASONS = (
+    "planned",
+    "alternate",
+    "recirculate",
+    "no_read",
+    "unknown_destination",
+    "oversize",
+    "restricted",
+    "chute_full",
+)
+
+
+@dataclass(frozen=True)
+class AssignmentMeters:
+    """One sorter's assignment metrics: counts by reason code, handler latency by form."""
+
+    by_reason: dict[str, Any]
+    single: Any
+    batch: Any
 
 
 class _JobCollector(Collector):

@@ -1,4 +1,4 @@
-"""What one app instance holds: settings, database, keys, jobs, metrics."""
+"""What one app instance holds: settings, database, keys, jobs, metrics, live sorters."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from api.metrics import Metrics
 from api.routing.cache import RoutingCache
 from api.security.keyring import KeyRing
 from api.settings import Settings
+from api.sorting.runtime import SortingState
 
 
 @dataclass
@@ -19,4 +20,5 @@ class Services:
     keyring: KeyRing
     jobs: JobRunner
     metrics: Metrics
+    sorting: SortingState
     routing: RoutingCache = field(default_factory=RoutingCache)

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     job_stale_after_s: float = Field(60.0, gt=0)
     job_progress_interval_s: float = Field(0.25, ge=0, le=60)
 
+    # Sorting: live state is snapshotted this often when it changed (and on events that matter).
+    sorting_snapshot_interval_s: float = Field(5.0, gt=0, le=3600)
+
     # Auth.
     key_cache_ttl_s: float = Field(5.0, ge=0, le=3600)
 

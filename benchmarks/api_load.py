@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,12 +72,13 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
 async def _run(
     host: str,
     port: int,
-    request: Request,
+    request: Request | Sequence[Request],
     total: int,
     rate: float | None,
     connections: int,
 ) -> LoadResult:
-    payload = request.encode(f"{host}:{port}")
+    requests = [request] if isinstance(request, Request) else list(request)
+    payloads = [r.encode(f"{host}:{port}") for r in requests]
     latencies = np.zeros(total)
     statuses = np.zeros(total, dtype=np.int32)
     pool: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
@@ -94,7 +96,7 @@ async def _run(
         reader, writer = await pool.get()
         if not rate:
             due = loop.time()
-        writer.write(payload)
+        writer.write(payloads[i % len(payloads)])
         statuses[i] = await _read_response(reader)
         latencies[i] = loop.time() - due
         pool.put_nowait((reader, writer))
@@ -119,10 +121,13 @@ async def _run(
 def run_load(
     host: str,
     port: int,
-    request: Request,
+    request: Request | Sequence[Request],
     total: int,
     rate: float | None = None,
     connections: int = 8,
 ) -> LoadResult:
-    """`total` requests at `rate` per second (None: as fast as `connections` allow)."""
+    """`total` requests at `rate` per second (None: as fast as `connections` allow).
+
+    With several requests, request i sends `request[i % len(request)]`.
+    """
     return asyncio.run(_run(host, port, request, total, rate, connections))

@@ -1,9 +1,14 @@
 """API latency and throughput over real HTTP to uvicorn on localhost.
 
-Wave 1 has no assignment endpoint yet, so the hot-path figure is GET /v1/me:
-authentication (cached key), middleware and metrics, no database: the floor
-every WCS call will stand on. The issue's target for single assignments is
-p99 under 5 ms at 1,000 requests/s on this 2-core machine.
+The WCS hot path: single chute assignments (`POST /v1/sorters/{id}/assignments`)
+at a fixed open-loop rate and as fast as 8 connections allow, and batches of 100.
+The sorter is the generated 300-chute / 600-destination case, its plan optimized
+by the API's own job and activated; the scans are the generator's stream (distinct
+parcels, no re-sends). Containers are not closed during the run, so late in a long
+run more parcels recirculate: the decision is then no cheaper. Alongside, the floor
+every call stands on: GET /v1/me (authentication from the key cache, middleware,
+metrics, no database). The issue's target for single assignments is p99 under 5 ms
+at 1,000 requests/s on this 2-core machine.
 
 `make test` runs a short fast mode that only checks the answers; the full run
 writes the `api` section of RESULTS.md:
@@ -13,13 +18,24 @@ writes the `api` section of RESULTS.md:
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
+from typing import Any
 
+import httpx
 import pytest
 
 from benchmarks.api_load import LoadResult, Request, run_load
 from benchmarks.api_server import Server, running_server
 from benchmarks.report import machine_line, update_section
+from optimizer.sorting import (
+    check_plan,
+    forecast_to_dict,
+    generate_case,
+    layout_to_dict,
+    plan_from_dict,
+    scan_to_dict,
+)
 
 TARGET_P99_MS = 5.0
 COMMAND = "BENCH_MODE=full .venv/bin/python -m pytest -q benchmarks/bench_api.py"
@@ -34,6 +50,10 @@ class Row:
 
 ROWS: list[Row] = []
 IN_PROCESS: list[float] = []  # median microseconds per in-process request
+SORTER: dict[str, Any] = {}  # what the sorting setup measured
+CASE_SIZE = {"full": (300, 600, 20_000.0), "fast": (60, 40, 3000.0)}  # chutes, destinations, /h
+PLAN_TIME_LIMIT = {"full": 10.0, "fast": 3.0}
+BATCH = 100
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +64,106 @@ def server(mode: str):
         yield running
     if mode == "full" and ROWS:
         update_section("api", _report(ROWS))
+
+
+@pytest.fixture(scope="module")
+def sorter(server: Server, mode: str) -> dict[str, Any]:
+    """The generated sorter uploaded, its plan optimized by the API's job, checked, activated."""
+    chutes, destinations, rate = CASE_SIZE[mode]
+    case = generate_case(chutes, destinations, seed=1, rate=rate)
+    sorter_id = case.layout.sorter_id
+    client = httpx.Client(
+        base_url=f"http://{server.host}:{server.port}/v1/sorters/{sorter_id}",
+        headers={"X-API-Key": server.key},
+        timeout=600,
+    )
+    assert client.put("/layout", json=layout_to_dict(case.layout)).status_code == 201
+    started = time.perf_counter()
+    body = {"forecast": forecast_to_dict(case.forecast), "time_limit_s": PLAN_TIME_LIMIT[mode]}
+    job = client.post("/plans", json=body).json()
+    while job["status"] not in ("succeeded", "failed", "cancelled"):
+        time.sleep(0.2)
+        job = httpx.get(
+            f"http://{server.host}:{server.port}/v1/jobs/{job['id']}",
+            headers={"X-API-Key": server.key},
+        ).json()
+    assert job["status"] == "succeeded", job
+    SORTER["plan_job_s"] = time.perf_counter() - started
+    version = job["result"]["version"]
+    stored = client.get(f"/plans/{version}").json()
+    plan = plan_from_dict(stored["plan"])
+    assert check_plan(plan, case.layout, case.forecast).ok
+    assert client.post(f"/plans/{version}/activate").status_code == 200
+    SORTER.update(
+        chutes=chutes,
+        destinations=destinations,
+        gap=job["result"]["gap"],
+        status=job["result"]["status"],
+    )
+    scans = [scan_to_dict(s) for s in case.parcels]
+    yield {"id": sorter_id, "client": client, "plan": plan, "scans": scans}
+    client.close()
+
+
+def _assignments(server: Server, sorter_id: str, scans: list[dict[str, Any]]) -> list[Request]:
+    path = f"/v1/sorters/{sorter_id}/assignments"
+    headers = {"X-API-Key": server.key}
+    return [Request("POST", path, headers, json.dumps(s).encode()) for s in scans]
+
+
+def test_assignment_answers_are_the_plans(sorter):
+    """Single and batch answers over HTTP: planned chutes are the destination's own."""
+    client, plan = sorter["client"], sorter["plan"]
+    own = {a.destination: set(a.chute_ids) for a in plan.assignments}
+    scans = sorter["scans"][-50:]
+    singles = [client.post("/assignments", json=s).json() for s in scans[:25]]
+    batch = client.post("/assignments/batch", json={"parcels": scans[25:]}).json()["decisions"]
+    for scan, answer in zip(scans, singles + batch, strict=True):
+        assert answer["parcel_id"] == scan["parcel_id"] and answer["plan_version"] == plan.version
+        if answer["reason"] == "planned":
+            assert answer["chute_id"] in own[scan["destination"]]
+
+
+@pytest.mark.parametrize("rate", [1000])
+def test_single_assignment_at_a_fixed_rate(server, sorter, mode, rate):
+    """POST .../assignments at 1,000/s open loop, distinct parcels from the generated stream."""
+    total = rate * 10 if mode == "full" else 200
+    scans = sorter["scans"][:total]
+    result = run_load(
+        server.host, server.port, _assignments(server, sorter["id"], scans), total, rate=rate
+    )
+    assert result.errors == 0
+    ROWS.append(Row("POST /v1/sorters/{id}/assignments", f"{rate}/s open loop", result))
+
+
+def test_single_assignment_max_throughput(server, sorter, mode):
+    """As fast as 8 keep-alive connections allow (the next parcels of the stream)."""
+    total = 8000 if mode == "full" else 200
+    scans = sorter["scans"][10_000 : 10_000 + total] if mode == "full" else sorter["scans"][200:400]
+    requests = _assignments(server, sorter["id"], scans)
+    result = run_load(server.host, server.port, requests, len(requests), rate=None, connections=8)
+    assert result.errors == 0
+    ROWS.append(Row("POST /v1/sorters/{id}/assignments", "closed loop, 8 connections", result))
+
+
+def test_batch_assignment_throughput(server, sorter, mode):
+    """Batches of 100 scans, 4 connections: parcels per second."""
+    scans = sorter["scans"][18_000:20_000] if mode == "full" else sorter["scans"][400:600]
+    path = f"/v1/sorters/{sorter['id']}/assignments/batch"
+    requests = [
+        Request(
+            "POST",
+            path,
+            {"X-API-Key": server.key},
+            json.dumps({"parcels": scans[i : i + BATCH]}).encode(),
+        )
+        for i in range(0, len(scans), BATCH)
+    ]
+    result = run_load(server.host, server.port, requests, len(requests), rate=None, connections=4)
+    assert result.errors == 0
+    ROWS.append(
+        Row(f"POST .../assignments/batch ({BATCH} scans)", "closed loop, 4 connections", result)
+    )
 
 
 def _me(server: Server) -> Request:
@@ -143,16 +263,30 @@ def _report(rows: list[Row]) -> str:
             f"In process (ASGI call, no sockets): median {IN_PROCESS[-1]:.0f} µs per "
             "authenticated GET /v1/me.",
         ]
-    at_1000 = next((r for r in rows if r.load.startswith("1000/s")), None)
+    batch = next((r for r in rows if "batch" in r.what), None)
+    if batch is not None:
+        parcels = batch.result.achieved_rate * BATCH
+        lines += ["", f"Batch throughput: {parcels:,.0f} parcels/s in batches of {BATCH}."]
+    if SORTER:
+        lines += [
+            "",
+            f"Sorter: generated {SORTER['chutes']} chutes x {SORTER['destinations']} destinations "
+            f"(seed 1); its plan came from the API's `sorting.optimize` job "
+            f"({SORTER['status']}, gap {SORTER['gap']}, {SORTER['plan_job_s']:.1f} s from POST to "
+            "done with a 10 s limit), passed the independent checker and was activated.",
+        ]
+    at_1000 = next(
+        (r for r in rows if r.load.startswith("1000/s") and "assignments" in r.what), None
+    )
     if at_1000 is not None:
         p99 = at_1000.result.percentile_ms(99)
         verdict = "meets" if p99 < TARGET_P99_MS else "misses"
         lines += [
             "",
-            f"Target (issue 5): p99 < {TARGET_P99_MS:.0f} ms at 1,000 requests/s. The "
-            f"authenticated no-DB floor {verdict} it at {p99:.2f} ms; the assignment endpoint "
-            "(wave 2) adds its table lookups on top.",
+            f"Target (issue 5): p99 < {TARGET_P99_MS:.0f} ms for single assignments at 1,000 "
+            f"requests/s: {verdict} it at {p99:.2f} ms.",
             "Latency is measured from each request's scheduled send time (open loop), so "
-            "queueing in the client or server counts.",
+            "queueing in the client or server counts. The machine is shared with other agents' "
+            "work: figures are noisy, compare rows of one run.",
         ]
     return "\n".join(lines)

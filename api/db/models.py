@@ -244,3 +244,31 @@ class CarrierOutcomeRow(Base):
     shipment_id: Mapped[str] = mapped_column(String(128), default="")
     source: Mapped[str] = mapped_column(String(16))  # tracking | history
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+# -- Sorting (revision 0003) -----------------------------------------------------------
+
+
+class SortManifestRow(Base):
+    """A closed container's manifest: the hand-over document listed by sorter and by carrier.
+
+    The id is chosen when the container closes, so a write retried after a database
+    outage stores the manifest once.
+    """
+
+    __tablename__ = "sort_manifests"
+    __table_args__ = (
+        Index(None, "sorter_id", "closed_at"),
+        Index(None, "carrier_id", "closed_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    sorter_id: Mapped[str] = mapped_column(String(64))
+    chute_id: Mapped[str] = mapped_column(String(64))
+    container: Mapped[int] = mapped_column(Integer)
+    plan_id: Mapped[str] = mapped_column(String(128))
+    carrier_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    parcels: Mapped[int] = mapped_column(Integer)
+    weight_g: Mapped[float] = mapped_column(Float)
+    closed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    body: Mapped[Any] = mapped_column(JsonDocument)  # parcel ids, destinations, carriers

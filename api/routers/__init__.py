@@ -13,6 +13,8 @@ from api.routers import (
     networks,
     planning,
     shipment_sets,
+    sorting,
+    sorting_live,
     tracking,
 )
 
@@ -21,6 +23,8 @@ ROUTERS = [
     me.router,
     keys.router,
     jobs.router,
+    sorting.router,
+    sorting_live.router,
     networks.router,
     shipment_sets.router,
     planning.router,

@@ -11,11 +11,19 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy import func, select
 
 from api.db.models import CarrierOutcomeRow, ShipmentLegRow
-from api.deps import CarrierKey, PageDep, PlannerKey, ServicesDep, SessionDep, WriterDep
+from api.deps import (
+    CarrierKey,
+    PageDep,
+    PlannerKey,
+    ServicesDep,
+    SessionDep,
+    WriterDep,
+    require,
+)
 from api.errors import BODY_ERRORS, ApiError, error_responses
 from api.routing.documents import load_network
 from api.routing.events import post_event
@@ -31,7 +39,10 @@ from api.schemas.carriers import (
     ScorecardList,
 )
 from api.schemas.params import CarrierId, VersionQuery
+from api.schemas.sorting import ManifestList, ManifestOut
 from api.schemas.tracking import CarrierEventsIn, CarrierEventsOut, EventResultOut
+from api.security.principal import Principal, Role
+from api.sorting.manifests import list_manifests
 from optimizer.errors import InputError
 from optimizer.money import format_minor
 from optimizer.routing import TrackingOutcome
@@ -47,6 +58,34 @@ LegState = Annotated[
     str | None,
     Query(pattern="^(planned|departed|arrived|delivered)$", description="only legs in this state"),
 ]
+
+
+ManifestReader = Annotated[
+    Principal, Depends(require(Role.CARRIER, Role.PLANNER, scope="carrier:{carrier_id}"))
+]
+
+
+@router.get(
+    "/{carrier_id}/manifests",
+    response_model=ManifestList,
+    summary="Manifests of the sorted containers handed to this carrier, newest first",
+)
+def list_carrier_manifests(
+    carrier_id: CarrierId,
+    _: ManifestReader,
+    session: SessionDep,
+    page: PageDep,
+    closed_from: InstantQuery = None,
+) -> ManifestList:
+    """A container's carrier comes from the destinations it holds (the forecast's carriers);
+    one holding several carriers' parcels (a shared hand-over) is listed for none."""
+    since = _instant(closed_from, "closed_from") if closed_from is not None else None
+    items = list_manifests(
+        session, carrier_id=carrier_id, closed_from=since, limit=page.limit, offset=page.offset
+    )
+    return ManifestList(
+        items=[ManifestOut.model_validate(i) for i in items], limit=page.limit, offset=page.offset
+    )
 
 
 @router.get(

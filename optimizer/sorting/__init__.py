@@ -56,6 +56,7 @@ from optimizer.sorting.layout import ChuteType as ChuteType
 from optimizer.sorting.layout import InductionPoint as InductionPoint
 from optimizer.sorting.layout import SorterLayout as SorterLayout
 from optimizer.sorting.manifest import Manifest as Manifest
+from optimizer.sorting.manifest import carriers_by_destination as carriers_by_destination
 from optimizer.sorting.objective import PlanWeights as PlanWeights
 from optimizer.sorting.optimize import PlanResult as PlanResult
 from optimizer.sorting.optimize import count_moves as count_moves

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -9,7 +10,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from optimizer.errors import InputError
-from optimizer.sorting import Assigner, Category, ChuteEvent, Decision, ParcelScan, Reason
+from optimizer.sorting import (
+    Assigner,
+    Category,
+    ChuteEvent,
+    Decision,
+    DestinationForecast,
+    Forecast,
+    ParcelScan,
+    Reason,
+    carriers_by_destination,
+)
 
 from .conftest import simple_plan, tiny_layout
 
@@ -243,6 +254,30 @@ def test_closed_container_yields_its_manifest():
     status = a.chute_status("D2")
     assert (status["container"], status["count"], status["state"]) == (2, 0, "open")
     assert a.chute_event("D2", "emptied").count == 0
+
+
+def test_a_manifest_names_the_carriers_of_its_destinations():
+    """A container's carriers come from its destinations; no-reads and unknown keys name none."""
+    forecast = Forecast(
+        (
+            DestinationForecast("A", 10.0, "UPS"),
+            DestinationForecast("B", 10.0, "DHL"),
+            DestinationForecast("C", 10.0, "DHL", handover="HUB"),
+        )
+    )
+    carriers = carriers_by_destination(forecast)
+    assert carriers == {"A": "UPS", "B": "DHL", "C": "DHL"}
+    a = make_assigner()
+    send(a, "B1", "B")
+    send(a, "N1", None)
+    send(a, "U1", "NOT-IN-PLAN")
+    assert a.chute_event("D2", "container_closed").carriers(carriers) == ("DHL",)
+    assert a.chute_event("NO_READ", "container_closed").carriers(carriers) == ()
+    assert a.chute_event("EXCEPTION", "container_closed").carriers(carriers) == ()
+    shared = dataclasses.replace(
+        a.chute_event("D0", "container_closed"), destinations={"A": 1, "B": 1}
+    )
+    assert shared.carriers(carriers) == ("DHL", "UPS")  # a hand-over shared by two carriers
 
 
 def test_bad_events_are_input_errors():

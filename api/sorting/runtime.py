@@ -1,0 +1,245 @@
+"""Live sorters in memory: one assigner per sorter behind its own lock, persisted off the hot path.
+
+The assignment routes touch only this: the sorter's assigner and lock, no database.
+What must survive a restart is written elsewhere and later:
+- the active plan version is a document, switched atomically at activation;
+- chute states, open containers and counters are a snapshot (`sorter_state`),
+  written by a background thread when something changed, synchronously after a
+  container closes (with its manifest) and on activation, and with the per-parcel
+  records (idempotent answers to re-sent requests) on shutdown;
+- manifests are rows, written when their container closes; one that could not be
+  written is kept and retried by the background thread.
+
+`admin` serializes the slow changes of one sorter (layout, activation, chute events,
+snapshots) so the database and memory change in the same order; `lock` guards the
+assigner itself and is held for microseconds on the hot path.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from api.db.engine import Database
+from api.errors import Conflict, NotFound
+from api.metrics import AssignmentMeters, Metrics
+from api.sorting import documents as docs
+from api.sorting.manifests import ManifestRecord, store_manifests
+from api.store import get_active, get_document, put_snapshot
+from optimizer.errors import InputError
+from optimizer.sorting import Assigner, SorterLayout, layout_from_dict
+
+log = logging.getLogger("optimizer.api.sorting")
+
+
+@dataclass
+class SorterRuntime:
+    """One sorter as the hot path sees it."""
+
+    sorter_id: str
+    layout: SorterLayout
+    layout_version: int
+    meters: AssignmentMeters
+    assigner: Assigner | None = None
+    plan_version: int = 0
+    carriers: dict[str, str] = field(default_factory=dict)  # sort key -> carrier, active plan
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    admin: threading.RLock = field(default_factory=threading.RLock)
+    changes: int = 0  # chute events and activations: state the snapshot must catch up with
+    saved: tuple[int, int] = (-1, -1)  # (decisions, changes) in the last stored snapshot
+    pending: list[ManifestRecord] = field(default_factory=list)  # manifests not yet stored
+
+    def live(self) -> Assigner:
+        """The assigner; 409 while the sorter has no active plan."""
+        assigner = self.assigner
+        if assigner is None:
+            raise Conflict(
+                f"Sorter {self.sorter_id} has no active plan: optimize one "
+                f"(POST /v1/sorters/{self.sorter_id}/plans) and activate it",
+                field="sorter_id",
+            )
+        return assigner
+
+    def dirty(self) -> bool:
+        assigner = self.assigner
+        return assigner is not None and (assigner.decisions, self.changes) != self.saved
+
+
+class SortingState:
+    """Every sorter of this process, restored at start and persisted in the background."""
+
+    def __init__(self, database: Database, metrics: Metrics, interval_s: float = 5.0) -> None:
+        self.database = database
+        self.metrics = metrics
+        self.interval_s = interval_s
+        self._sorters: dict[str, SorterRuntime] = {}
+        self._admin_locks: dict[str, threading.RLock] = {}
+        self._guard = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------ lookup
+
+    def get(self, sorter_id: str) -> SorterRuntime:
+        """The sorter's runtime; 404 when it has no layout."""
+        runtime = self._sorters.get(sorter_id)
+        if runtime is None:
+            raise NotFound("sorter", sorter_id, field="sorter_id")
+        return runtime
+
+    def find(self, sorter_id: str) -> SorterRuntime | None:
+        return self._sorters.get(sorter_id)
+
+    def admin_lock(self, sorter_id: str) -> threading.RLock:
+        """The lock serializing a sorter's slow changes (exists before its first layout)."""
+        with self._guard:
+            lock = self._admin_locks.get(sorter_id)
+            if lock is None:
+                runtime = self._sorters.get(sorter_id)
+                lock = runtime.admin if runtime is not None else threading.RLock()
+                self._admin_locks[sorter_id] = lock
+            return lock
+
+    def install(self, sorter_id: str, layout: SorterLayout, version: int) -> SorterRuntime:
+        """A sorter's first layout: its runtime, sharing the admin lock already handed out."""
+        runtime = SorterRuntime(
+            sorter_id, layout, version, self.metrics.assignment_meters(sorter_id)
+        )
+        runtime.admin = self.admin_lock(sorter_id)
+        self._sorters[sorter_id] = runtime
+        return runtime
+
+    def sorters(self) -> list[SorterRuntime]:
+        return list(self._sorters.values())
+
+    # ------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        """Restore every sorter from the database, then persist in the background."""
+        self.restore()
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="sorting-persister", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the background writer and store everything, parcel records included."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+        for runtime in self.sorters():
+            try:
+                self.persist(runtime, include_parcels=True, force=True)
+            except Exception:
+                log.exception(
+                    "could not store the state of sorter %s at shutdown", runtime.sorter_id
+                )
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            self.persist_all()
+
+    def persist_all(self) -> None:
+        """One background pass: pending manifests, then every changed sorter's snapshot."""
+        for runtime in self.sorters():
+            try:
+                self.flush_manifests(runtime)
+                if runtime.dirty():
+                    self.persist(runtime)
+            except Exception:
+                log.exception("could not store the state of sorter %s; retrying", runtime.sorter_id)
+
+    def restore(self) -> None:
+        """Each sorter's latest layout, active plan and last snapshot, as before the restart."""
+        with self.database.session() as session:
+            for sorter_id in docs.sorter_ids(session):
+                stored = docs.latest_layout(session, sorter_id)
+                layout = layout_from_dict(stored.body)
+                runtime = self.install(sorter_id, layout, stored.version)
+                active = get_active(session, docs.PLAN, sorter_id)
+                if active is None:
+                    continue
+                snapshot = get_document(session, docs.STATE, sorter_id, 1)
+                runtime.assigner = self._restored_assigner(
+                    layout, docs.plan_of(active), snapshot.body if snapshot else None
+                )
+                runtime.plan_version = active.version
+                runtime.carriers = dict(active.body["carriers"])
+                runtime.saved = (runtime.assigner.decisions, runtime.changes)
+                log.info(
+                    "sorter %s restored: layout v%d, plan v%d, %d decisions so far",
+                    sorter_id,
+                    stored.version,
+                    active.version,
+                    runtime.assigner.decisions,
+                )
+
+    def _restored_assigner(
+        self, layout: SorterLayout, plan: Any, snapshot: dict[str, Any] | None
+    ) -> Assigner:
+        if snapshot is not None:
+            try:
+                assigner = Assigner.restore(layout, snapshot["assigner"])
+                if assigner.plan.version != plan.version:  # activated after the last snapshot
+                    assigner.activate(plan)
+                return assigner
+            except (InputError, KeyError, TypeError) as exc:
+                log.warning(
+                    "sorter %s: snapshot not restored (%s); fresh state", layout.sorter_id, exc
+                )
+        return Assigner(layout, plan)
+
+    # ------------------------------------------------------------ writes
+
+    def snapshot_body(self, runtime: SorterRuntime, include_parcels: bool) -> dict[str, Any]:
+        """The sorter's state as a document body; takes the hot lock for the copy only."""
+        assigner = runtime.live()
+        with runtime.lock:
+            state = assigner.snapshot(include_parcels=include_parcels)
+            runtime_saved = (assigner.decisions, runtime.changes)
+        return {
+            "layout_version": runtime.layout_version,
+            "plan_version": runtime.plan_version,
+            "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "with_parcels": include_parcels,
+            "assigner": state,
+            "_saved": list(runtime_saved),
+        }
+
+    def persist(
+        self, runtime: SorterRuntime, include_parcels: bool = False, force: bool = False
+    ) -> None:
+        """Store the sorter's snapshot now (nothing to do without an active plan)."""
+        with runtime.admin:
+            if runtime.assigner is None or not (force or runtime.dirty()):
+                return
+            body = self.snapshot_body(runtime, include_parcels)
+            saved = tuple(body.pop("_saved"))
+            with self.database.transaction() as session:
+                put_snapshot(
+                    session, docs.STATE, runtime.sorter_id, body, sorter_id=runtime.sorter_id
+                )
+            runtime.saved = saved  # type: ignore[assignment]
+
+    def persist_or_defer(self, runtime: SorterRuntime) -> None:
+        """Store the snapshot now; if the database refuses, the background pass retries."""
+        try:
+            self.persist(runtime, force=True)
+        except Exception:
+            log.exception("sorter %s: state not stored now; the background pass retries",
+                          runtime.sorter_id)  # fmt: skip
+
+    def flush_manifests(self, runtime: SorterRuntime) -> None:
+        """Retry manifests whose first write failed (their ids make the retry idempotent)."""
+        with runtime.admin:
+            if not runtime.pending:
+                return
+            with self.database.transaction() as session:
+                store_manifests(session, runtime.pending)
+            log.info(
+                "sorter %s: %d pending manifest(s) stored", runtime.sorter_id, len(runtime.pending)
+            )
+            runtime.pending.clear()

@@ -1,0 +1,96 @@
+"""Restarts: plans, activation, chute states, open containers and manifests come back."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+from api import create_app
+from tests.api.conftest import Keys, issue_keys, settings_for
+from tests.api.sorting_cases import BASE, SCANS, ready_sorter, scan
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+H = Keys.header
+
+
+def live_state(client: TestClient, key: str) -> dict:
+    chutes = client.get(f"{BASE}/chutes", headers=H(key)).json()
+    return {c["chute_id"]: c for c in chutes["items"]}
+
+
+def test_a_restarted_app_finds_plans_activation_chute_states_and_manifests(database_url, tmp_path):
+    """A clean shutdown stores everything; the next app answers as the first would have,
+    re-sent requests included, on SQLite and PostgreSQL."""
+    settings = settings_for(tmp_path, database_url=database_url)
+    with TestClient(create_app(settings)) as first:
+        keys = issue_keys(first.app)
+        key = keys.wcs_s1
+        plan = ready_sorter(first, key)
+        answers = first.post(
+            f"{BASE}/assignments/batch", json={"parcels": SCANS[:100]}, headers=H(key)
+        ).json()["decisions"]
+        chute = next(a["chute_id"] for a in answers if a["reason"] == "planned")
+        other = next(
+            a["chute_id"] for a in answers if a["reason"] == "planned" and a["chute_id"] != chute
+        )
+        first.post(f"{BASE}/chutes/{other}/events", json={"event": "disabled"}, headers=H(key))
+        manifest = first.post(
+            f"{BASE}/chutes/{chute}/events", json={"event": "container_closed"}, headers=H(key)
+        ).json()["manifest"]
+        before = live_state(first, key)
+        counters = first.get(BASE, headers=H(key)).json()["live"]
+    with TestClient(create_app(settings)) as second:
+        after = second.get(BASE, headers=H(key)).json()
+        assert after["active_plan_version"] == plan["version"] and after["live"] == counters
+        assert live_state(second, key) == before
+        assert before[other]["disabled"] is True and before[chute]["container"] == 2
+        listed = second.get(f"{BASE}/manifests", headers=H(key)).json()["items"]
+        assert [m["manifest_id"] for m in listed] == [manifest["manifest_id"]]
+        plans = second.get(f"{BASE}/plans", headers=H(key)).json()["items"]
+        assert [(p["version"], p["status"]) for p in plans] == [(plan["version"], "active")]
+        for parcel, answer in list(zip(SCANS[:100], answers, strict=True))[:20]:
+            again = second.post(f"{BASE}/assignments", json=parcel, headers=H(key)).json()
+            assert (again["chute_id"], again["reason"]) == (answer["chute_id"], answer["reason"])
+        assert second.get(BASE, headers=H(key)).json()["live"]["decisions"] == counters["decisions"]
+
+
+def test_the_background_snapshot_restores_containers_without_a_clean_shutdown(tmp_path):
+    """A second app started from what the background pass stored (the first still running,
+    as after a crash) finds the open containers, chute states and the active plan."""
+    settings = settings_for(tmp_path, sorting_snapshot_interval_s=3600)
+    first = TestClient(create_app(settings))
+    with first:
+        keys = issue_keys(first.app)
+        key = keys.wcs_s1
+        ready_sorter(first, key)
+        for i in range(30):
+            first.post(f"{BASE}/assignments", json=scan(f"CR-{i}"), headers=H(key))
+        first.post(f"{BASE}/chutes/C001/events", json={"event": "full"}, headers=H(key))
+        first.app.state.services.sorting.persist_all()
+        before = live_state(first, key)
+        with TestClient(create_app(settings)) as second:
+            assert live_state(second, key) == before
+            assert before["C001"]["state"] == "full"
+            assert sum(c["count"] for c in before.values()) == 30
+
+
+@pytest.mark.parametrize("event", ["container_closed", "emptied"])
+def test_a_closed_container_is_not_closed_again_after_a_crash(tmp_path, event):
+    """Closing stores the manifest and the new container together: a crash right after
+    leaves the container empty and numbered on, never a second manifest of it."""
+    settings = settings_for(tmp_path, sorting_snapshot_interval_s=3600)
+    with TestClient(create_app(settings)) as first:
+        keys = issue_keys(first.app)
+        key = keys.wcs_s1
+        ready_sorter(first, key)
+        chute = first.post(f"{BASE}/assignments", json=scan("K1"), headers=H(key)).json()
+        first.post(
+            f"{BASE}/chutes/{chute['chute_id']}/events", json={"event": event}, headers=H(key)
+        )
+        with TestClient(create_app(settings)) as second:
+            state = live_state(second, key)[chute["chute_id"]]
+            assert (state["container"], state["count"]) == (2, 0)
