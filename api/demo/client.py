@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any
 
-from fastapi.testclient import TestClient
+with warnings.catch_warnings():
+    # Starlette >= 1.0 nudges towards httpx2 for its TestClient; httpx is what we pin and test
+    warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
+    from fastapi.testclient import TestClient
 
 from optimizer.errors import OptimizerError
 
@@ -25,8 +29,10 @@ class DemoClient:
         self.client = client
         self.key = key
 
-    def as_key(self, key: str) -> DemoClient:
-        return DemoClient(self.client, key)
+    def scoped(self, role: str, scope: str) -> DemoClient:
+        """A caller with a new key of one role and scope, issued by this (admin) key."""
+        grant = {"roles": [role], "scopes": [scope], "name": f"demo {scope}"}
+        return DemoClient(self.client, str(self.call("POST", "/keys", 201, json=grant)["key"]))
 
     def call(
         self, method: str, path: str, expect: int | tuple[int, ...] = 200, **kwargs: Any

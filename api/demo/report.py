@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from api.demo.run import DemoReport
+from api.demo.sorting import SortingReport
 
 
 def summary_lines(report: DemoReport) -> list[str]:
     routing, tracking = report.routing, report.tracking
     kpis = routing.kpis
-    lines = [
-        "== summary ==",
+    lines = ["== summary ==", *_sorting_lines(report.sorting)]
+    lines += [
         f"routing: {routing.shipments:,} shipments on {routing.lanes} lanes "
         f"({routing.countries} countries); plan {routing.plan_id} {routing.solver_status} "
         f"in {routing.solve_seconds:.1f} s",
@@ -42,6 +43,27 @@ def summary_lines(report: DemoReport) -> list[str]:
         f"demo done in {report.seconds:.1f} s; `make serve` serves the same data",
     ]
     return lines
+
+
+def _sorting_lines(sorting: SortingReport) -> list[str]:
+    solve = sorting.solve
+    gap = "n/a" if solve.get("gap") is None else f"{solve['gap']:.2%}"
+    reasons = ", ".join(f"{k} {v:,}" for k, v in sorting.reasons.most_common())
+    events = ", ".join(f"{k} {v}" for k, v in sorted(sorting.chute_events.items()))
+    rate = sorting.parcels / sorting.wall_s if sorting.wall_s else 0.0
+    return [
+        f"sorting: sorter {sorting.sorter_id}, {sorting.chutes} chutes, {sorting.destinations} "
+        f"destinations; plan v{sorting.plan_version} {solve.get('status', '?')} (gap {gap}, "
+        f"{solve.get('solve_time_s', 0):.1f} s), checker {'ok' if sorting.check_ok else 'FAILED'}, "
+        f"highest expected fill {sorting.max_fill:.0%}",
+        f"  {sorting.parcels:,} parcels, one POST each: p50 {sorting.percentile_ms(50):.2f} ms, "
+        f"p99 {sorting.percentile_ms(99):.2f} ms per request in process ({rate:,.0f}/s)",
+        f"  recirculated {sorting.reasons['recirculate']:,} ({sorting.recirculation_rate:.2%}); "
+        f"{reasons}",
+        f"  chute events: {events}; {sorting.manifests} containers closed into manifests "
+        f"({sorting.manifest_parcels:,} parcels); carrier {sorting.carrier or '-'} lists "
+        f"{sorting.carrier_manifests} of them with its own key",
+    ]
 
 
 def _value(value: float, unit: str) -> str:

@@ -51,7 +51,6 @@ class SortingReport:
 
 
 def run_the_sorter(
-    wcs: DemoClient,
     admin: DemoClient,
     *,
     chutes: int,
@@ -61,10 +60,12 @@ def run_the_sorter(
     seed: int,
     say: Say,
 ) -> SortingReport:
-    """Upload, optimize as a job, activate, then one POST per parcel with chute events."""
+    """Upload, optimize as a job, activate, then one POST per parcel with chute events,
+    all with a WCS key scoped to this sorter."""
     case = generate_case(chutes, destinations, seed, rate)
     layout = case.layout
     sorter = layout.sorter_id
+    wcs = admin.scoped("wcs", f"sorter:{sorter}")
     report = SortingReport(sorter, len(layout.chutes), len(case.forecast.destinations))
     say(
         f"  sorter {sorter}: {report.chutes} chutes, {report.destinations} destinations, "
@@ -160,16 +161,6 @@ def _carrier_view(admin: DemoClient, base: str, report: SortingReport) -> None:
     """A carrier-scoped key lists the containers handed to that carrier, and nothing else."""
     if not report.carrier:
         return
-    key = admin.call(
-        "POST",
-        "/keys",
-        201,
-        json={
-            "roles": ["carrier"],
-            "scopes": [f"carrier:{report.carrier}"],
-            "name": f"demo {report.carrier}",
-        },
-    )["key"]
-    carrier = admin.as_key(key)
+    carrier = admin.scoped("carrier", f"carrier:{report.carrier}")
     page = carrier.call("GET", f"/carriers/{report.carrier}/manifests", params={"limit": 500})
     report.carrier_manifests = len(page["items"])

@@ -38,13 +38,7 @@ def track_the_day(planner: DemoClient, plan_id: str, say: Say) -> TrackingReport
         raise DemoFailed("no planned shipment left to track; rerun with another --seed")
     carrier = _line_haul(waiting[0])["carrier"]
     mine = [r for r in waiting if _line_haul(r)["carrier"] == carrier]
-    key = planner.call(
-        "POST",
-        "/keys",
-        201,
-        json={"roles": ["carrier"], "scopes": [f"carrier:{carrier}"], "name": f"demo {carrier}"},
-    )["key"]
-    api = planner.as_key(key)
+    api = planner.scoped("carrier", f"carrier:{carrier}")
     run = f"demo-{plan_id[:8]}"  # event ids are unique per carrier; a rerun has a new plan
     report = TrackingReport(carrier=carrier)
     legs = api.call("GET", f"/carriers/{carrier}/legs", params={"limit": 500})["items"]

@@ -8,7 +8,16 @@ from api.demo.report import summary_lines
 from optimizer.cli import main
 from tests.api.conftest import settings_for
 
-SMALL = DemoOptions(seed=3, countries=6, shipments=300, plan_time_limit_s=3.0)
+SMALL = DemoOptions(
+    seed=3,
+    chutes=80,
+    destinations=100,
+    parcels_per_hour=3_000.0,
+    sort_time_limit_s=2.0,
+    countries=6,
+    shipments=300,
+    plan_time_limit_s=3.0,
+)
 
 
 def test_demo_runs_every_step_and_a_rerun_on_the_same_database_works(tmp_path):
@@ -16,7 +25,13 @@ def test_demo_runs_every_step_and_a_rerun_on_the_same_database_works(tmp_path):
     lines: list[str] = []
     settings = settings_for(tmp_path)
     first = run_demo(SMALL, lines.append, settings)
-    routing, tracking = first.routing, first.tracking
+    sorting, routing, tracking = first.sorting, first.routing, first.tracking
+    assert sorting.check_ok and sorting.plan_version == 1
+    assert sum(sorting.reasons.values()) == sorting.parcels == sorting.latencies_s.size > 2000
+    assert sorting.reasons["planned"] > sorting.parcels / 2
+    assert sorting.chute_events["disabled"] == sorting.chute_events["enabled"] == 1
+    assert sorting.manifests == sorting.chute_events["container_closed"] > 0
+    assert sorting.carrier and sorting.carrier_manifests >= 1
     assert routing.solver_status in ("optimal", "feasible")
     assert routing.kpis["shipments"] == SMALL.shipments == routing.tracked
     assert {d["name"] for d in routing.scenario_deltas} >= {"on-time rate", "total cost"}
@@ -30,6 +45,7 @@ def test_demo_runs_every_step_and_a_rerun_on_the_same_database_works(tmp_path):
 
     second = run_demo(SMALL, lines.append, settings)
     assert not second.key.issued_now and second.key.secret == first.key.secret
+    assert second.sorting.plan_version == 2  # the same layout again; a new plan version
     assert second.tracking.exception_shipment != tracking.exception_shipment
     assert any(line.startswith("what-if") for line in summary_lines(second))
     database = Database(settings.resolved_database_url)
