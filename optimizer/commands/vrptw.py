@@ -21,7 +21,7 @@ from optimizer.routing.vrp import (
     validate,
 )
 from optimizer.routing.vrp.serialize import plan_from_dict, problem_from_dict, result_to_dict
-from optimizer.routing.vrp.solve import ENGINES
+from optimizer.routing.vrp.solve import ENGINES, SEED_MAX
 from optimizer.status import SolveStatus
 
 
@@ -39,7 +39,7 @@ def register(commands: argparse._SubParsersAction, generators: argparse._SubPars
     parser.add_argument(
         "--time-limit", type=_positive_float, required=True, metavar="S", help="seconds"
     )
-    parser.add_argument("--seed", type=_non_negative_int, default=0, metavar="N")
+    parser.add_argument("--seed", type=_seed, default=0, metavar="N")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
         "--dimacs",
@@ -89,6 +89,13 @@ def _non_negative_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError("must be >= 0")
+    return value
+
+
+def _seed(text: str) -> int:
+    value = _non_negative_int(text)
+    if value > SEED_MAX:
+        raise argparse.ArgumentTypeError(f"must be at most {SEED_MAX}")
     return value
 
 
@@ -201,7 +208,7 @@ def register_vrp(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--time-limit", type=_positive_float, required=True, metavar="S", help="seconds"
     )
-    parser.add_argument("--seed", type=_non_negative_int, default=0, metavar="N")
+    parser.add_argument("--seed", type=_seed, default=0, metavar="N")
     parser.add_argument("--validate", action="store_true", help="only validate, do not solve")
     parser.add_argument("--engine", choices=ENGINES, default="auto")
     parser.add_argument("--workers", type=_non_negative_int, default=0, metavar="N")

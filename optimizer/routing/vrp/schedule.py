@@ -122,7 +122,8 @@ def _departure_candidates(
         offset += duration[here, stop.location]
         for window in stop.windows:
             for time in (window.open - offset, window.close - offset):
-                if earliest <= time <= latest:
+                # An open-ended window (close = inf) binds nowhere; inf would be no departure.
+                if math.isfinite(time) and earliest <= time <= latest:
                     found.add(time)
         offset += stop.service_time
         here = stop.location
