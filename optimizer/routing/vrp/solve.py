@@ -150,6 +150,8 @@ def solve(
         raise InputError("must be a number of seconds > 0", field="time_limit")
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= SEED_MAX:
         raise InputError(f"must be an integer from 0 to {SEED_MAX}", field="seed")
+    if warm_start is not None and not isinstance(warm_start, Plan | RoutingResult):
+        raise InputError("must be a Plan or a RoutingResult", field="warm_start")
     options = options or SolveOptions()
     report = validate(problem)
     if not report.ok:
