@@ -34,6 +34,8 @@ MAX_SCALE = 10**6
 # The largest objective any plan may reach, times (stops + 2) for OR-Tools' penalties of
 # required stops left out: below int64's 2**63 with room to spare.
 OBJECTIVE_BUDGET = 2**62
+# Times and loads are summed along routes: keep every such sum far below int64's limit.
+MAGNITUDE_LIMIT = 2**60
 
 
 @dataclass(frozen=True)
@@ -62,16 +64,40 @@ def choose_scaling(problem: RoutingProblem, finest: int = 1000) -> Scaling:
     """The smallest powers of ten that represent the data exactly, or to 1/`finest`.
 
     Exact data (integers, or DIMACS tenths) keeps small integers. Times and
-    loads otherwise get `finest`. Costs get the smallest power at which every
-    amount is exact or resolved to 1/`finest` and every per-minute rate is
-    exact or resolved to 1/`finest` per minute; at most what keeps the
-    objective within 64 bits (InputError when even 1 does not).
+    loads otherwise get `finest`, coarser only where that would overflow.
+    Costs get the smallest power at which every amount is exact or resolved to
+    1/`finest` and every per-minute rate is exact or resolved to 1/`finest` per
+    minute; at most what keeps the objective within 64 bits (InputError when
+    even 1 does not).
     """
     if not (isinstance(finest, int) and 1 <= finest <= 1000):
         raise InputError("must be an integer between 1 and 1000", field="finest")
-    time = _smallest_exact_power(_time_values(problem), finest)
-    load = _smallest_exact_power(_load_values(problem), finest)
+    time = _within(
+        _smallest_exact_power(_time_values(problem), finest), _horizon_minutes(problem), "time"
+    )
+    load = _within(
+        _smallest_exact_power(_load_values(problem), finest), _load_total(problem), "load"
+    )
     return Scaling(distance=_cost_scale(problem, time, finest), time=time, load=load)
+
+
+def _within(scale: int, largest: float, field: str) -> int:
+    """`scale`, coarsened until `largest` (a bound on any sum the solver forms) fits in 64 bits."""
+    while scale > 1 and largest * scale >= MAGNITUDE_LIMIT:
+        scale //= 10
+    if largest * scale >= MAGNITUDE_LIMIT:
+        raise InputError(
+            f"values are too large to optimise in 64-bit integers (about {largest:.3g}); "
+            "use larger units",
+            field=field,
+        )
+    return scale
+
+
+def _load_total(problem: RoutingProblem) -> float:
+    """Every finite demand and capacity added up: above any load a solver tracks."""
+    values = _load_values(problem)
+    return float(values[np.isfinite(values)].sum()) + 1.0
 
 
 def _time_values(problem: RoutingProblem) -> np.ndarray:
@@ -127,6 +153,20 @@ def worst_objective(problem: RoutingProblem, scaling: Scaling) -> float:
     return scaling.distance * (longest * arcs + fixed_and_drops + per_minute) + 1.0
 
 
+def _largest_cost_source(problem: RoutingProblem) -> str:
+    """The field whose costs weigh most in `worst_objective`, to name it in an error."""
+    distance = problem.travel.distance
+    horizon = _horizon_minutes(problem)
+    totals = {
+        "travel.distance": float(distance.max()) * (len(problem.stops) + len(problem.vehicles)),
+        "vehicles.fixed_cost": sum(v.fixed_cost for v in problem.vehicles),
+        "stops.drop_penalty": sum(s.drop_penalty for s in problem.stops),
+        "stops.lateness_penalty": horizon * sum(s.lateness_penalty for s in problem.stops),
+        "vehicles.duration_cost": horizon * sum(v.duration_cost for v in problem.vehicles),
+    }
+    return max(totals, key=lambda name: totals[name])
+
+
 def _horizon_minutes(problem: RoutingProblem) -> float:
     """A bound on any time a plan reaches: the latest finite time plus every service and leg."""
     finite = [t for t in _time_values(problem) if math.isfinite(t)]
@@ -144,9 +184,9 @@ def _cost_scale(problem: RoutingProblem, time: int, finest: int) -> int:
     rates = _finite_positive(_rates(problem))
     if not _fits(problem, Scaling(1, time, 1)):
         raise InputError(
-            "costs and distances are too large to optimise in 64-bit integers; "
-            "use larger units (e.g. km instead of m)",
-            field="travel",
+            "costs are too large to optimise in 64-bit integers; use larger units "
+            "(e.g. km instead of m)",
+            field=_largest_cost_source(problem),
         )
     scale = 1
     while True:
@@ -263,6 +303,16 @@ class IntegerData:
 
 def to_integers(problem: RoutingProblem, scaling: Scaling) -> IntegerData:
     """Scale and round the problem for the solvers (see module docstring)."""
+    for field, largest, scale in (
+        ("time", _horizon_minutes(problem), scaling.time),
+        ("load", _load_total(problem), scaling.load),
+    ):
+        if largest * scale >= MAGNITUDE_LIMIT:
+            raise InputError(
+                f"scale {scale} per unit could overflow the solver's integers; "
+                "choose a coarser one",
+                field=field,
+            )
     if not _fits(problem, scaling):
         raise InputError(
             f"scale {scaling.distance} per cost unit could overflow the solver's integers; "

@@ -197,11 +197,11 @@ def test_fractional_lateness_rates_order_the_plan_correctly():
 
 
 def test_costs_too_large_for_the_solvers_are_refused_with_the_field():
-    """Distances so large that a plan's objective could overflow 64 bits are an input error."""
-    problem = line_problem([1e18, 2e18])
+    """Costs so large that a plan's objective could overflow 64 bits name their biggest source."""
+    problem = line_problem([3, 5], vehicles=[{"fixed_cost": 5e18}])
     with pytest.raises(InputError) as raised:
         choose_scaling(problem)
-    assert raised.value.field == "travel"
+    assert raised.value.field == "vehicles.fixed_cost"
 
 
 def test_large_costs_get_a_coarser_scale_instead_of_overflowing():
@@ -214,3 +214,15 @@ def test_large_costs_get_a_coarser_scale_instead_of_overflowing():
     with pytest.raises(InputError) as raised:
         to_integers(problem, Scaling(distance=10**6, time=1, load=1))
     assert raised.value.field == "scaling"
+
+
+def test_times_and_loads_too_large_for_64_bits_are_refused_or_coarsened():
+    """Huge fractional times get a coarser scale; impossibly huge ones are an input error."""
+    coarse = line_problem([3], stops=[{"windows": window(0.125, 1e16)}])
+    assert choose_scaling(coarse).time == 100  # 1000 would exact 0.125 but overflow
+    with pytest.raises(InputError) as raised:
+        choose_scaling(line_problem([3], stops=[{"windows": window(0, 1e19)}]))
+    assert raised.value.field == "time"
+    with pytest.raises(InputError) as raised:
+        choose_scaling(line_problem([3], stops=[{"demand": load(1e19)}]))
+    assert raised.value.field == "load"
