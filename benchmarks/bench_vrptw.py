@@ -35,3 +35,23 @@ def test_solomon_fast_subset(benchmark, bks, name):
     assert report.feasible, report.violations
     assert not result.unserved
     assert result.distance <= bks[name].distance * (1 + LOOSE_GAP)
+
+
+def test_two_core_pyvrp_reference_is_checked_and_on_time(bks):
+    """The 2-core PyVRP row (two seeds, better kept) returns a checked plan within its budget."""
+    import time
+
+    from benchmarks.vrptw_references import solve_pyvrp_parallel
+    from optimizer.routing.vrp.check import check_plan
+
+    (path,) = instance_paths(["C101"])
+    problem = read_solomon(path, convention="dimacs")
+    started = time.perf_counter()
+    run = solve_pyvrp_parallel(path, TIME_LIMIT, seed=0, processes=2)
+    assert time.perf_counter() - started <= TIME_LIMIT + 0.5
+    assert run.routes is not None
+    ids = [s.id for s in problem.stops]
+    plan = {problem.vehicles[k].id: [ids[i] for i in r] for k, r in enumerate(run.routes)}
+    report = check_plan(problem, plan)
+    assert report.feasible, report.violations
+    assert report.distance <= bks["C101"].distance * (1 + LOOSE_GAP)

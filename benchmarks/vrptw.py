@@ -4,8 +4,10 @@
 
 For each instance it runs, in the same process and one after another, our
 engine (the default portfolio), our OR-Tools path alone, plain OR-Tools
-defaults and PyVRP, each with the same wall-clock budget; checks every plan
-with our independent checker; and writes per-instance and per-family tables.
+defaults, PyVRP on one core and PyVRP on two cores (two seeds, the better plan
+kept: the same CPU as our portfolio), each with the same wall-clock budget;
+checks every plan with our independent checker; and writes per-instance and
+per-family tables.
 Distances follow the DIMACS convention (each arc truncated to one decimal),
 like the distance-only best-known solutions they are compared with.
 
@@ -25,7 +27,7 @@ from pathlib import Path
 
 from benchmarks.report import machine_line, update_section
 from benchmarks.vrptw_data import best_known, instance_paths
-from benchmarks.vrptw_references import solve_ortools_defaults, solve_pyvrp
+from benchmarks.vrptw_references import solve_ortools_defaults, solve_pyvrp, solve_pyvrp_parallel
 from benchmarks.vrptw_tables import ENGINES, render
 from optimizer.routing.vrp import SolveOptions, read_solomon, solve
 from optimizer.routing.vrp.check import check_plan, check_result
@@ -50,6 +52,8 @@ def run_engine(engine: str, path: Path, time_limit: float, seed: int) -> dict:
     else:
         if engine == "ortools-defaults":
             run = solve_ortools_defaults(to_integers(problem, choose_scaling(problem)), time_limit)
+        elif engine == "pyvrp-2":
+            run = solve_pyvrp_parallel(path, time_limit, seed, processes=2)
         else:
             run = solve_pyvrp(path, time_limit, seed)
         elapsed = time.perf_counter() - started
@@ -122,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     command = f"python -m benchmarks.vrptw --time-limit {args.time_limit:g}"
     if args.instances:
         command += f" --instances {args.instances}"
+    if args.engines != ",".join(ENGINES):
+        command += f" --engines {args.engines}"
     chosen = [records[(p.stem, e)] for p in paths for e in engines if (p.stem, e) in records]
     markdown = render(chosen, best_known(), engines, command, machine_line(), args.time_limit)
     print(markdown)

@@ -9,7 +9,7 @@ import math
 import sys
 from pathlib import Path
 
-from optimizer.errors import InputError
+from optimizer.errors import InputError, Problem
 from optimizer.routing.vrp import (
     Plan,
     RoutingProblem,
@@ -21,7 +21,7 @@ from optimizer.routing.vrp import (
     validate,
 )
 from optimizer.routing.vrp.serialize import plan_from_dict, problem_from_dict, result_to_dict
-from optimizer.routing.vrp.solve import ENGINES
+from optimizer.routing.vrp.solve import ENGINES, SEED_MAX
 from optimizer.status import SolveStatus
 
 
@@ -39,7 +39,7 @@ def register(commands: argparse._SubParsersAction, generators: argparse._SubPars
     parser.add_argument(
         "--time-limit", type=_positive_float, required=True, metavar="S", help="seconds"
     )
-    parser.add_argument("--seed", type=_non_negative_int, default=0, metavar="N")
+    parser.add_argument("--seed", type=_seed, default=0, metavar="N")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
         "--dimacs",
@@ -92,6 +92,13 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _seed(text: str) -> int:
+    value = _non_negative_int(text)
+    if value > SEED_MAX:
+        raise argparse.ArgumentTypeError(f"must be at most {SEED_MAX}")
+    return value
+
+
 def _positive_int(text: str) -> int:
     value = _non_negative_int(text)
     if value == 0:
@@ -99,20 +106,41 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _warm_plan(path: str, problem: RoutingProblem) -> Plan:
-    """Routes of an earlier `--json` output, given to the vehicles in order."""
-    try:
-        routes = json.loads(Path(path).read_text())["routes"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise InputError(f"cannot read routes from {path}: {exc}", field="--warm-start") from None
-    if not isinstance(routes, list) or len(routes) > len(problem.vehicles):
-        raise InputError("routes must be a list with at most one per vehicle", "--warm-start")
-    return Plan(
+def _warm_plan(path: str, problem: RoutingProblem) -> tuple[Plan, list[str]]:
+    """Routes of an earlier `--json` output, given to the vehicles in order, and notes.
+
+    Routes beyond today's fleet (a vehicle fewer) are left out, and their customers
+    planned afresh; ids the instance no longer has are dropped by `solve` with a note.
+    """
+    data = _read_json(path, "--warm-start")
+    routes = data.get("routes") if isinstance(data, dict) else None
+    if not isinstance(routes, list):
+        raise InputError(
+            f"{path} has no 'routes' list (expected an earlier --json output)",
+            field="--warm-start",
+        )
+    problems = []
+    for k, route in enumerate(routes):
+        if not isinstance(route, list) or not all(
+            isinstance(c, str | int) and not isinstance(c, bool) for c in route
+        ):
+            problems.append(Problem(f"--warm-start: routes[{k}]", "must be a list of customer ids"))
+    if problems:
+        raise InputError(problems)
+    notes = []
+    if len(routes) > len(problem.vehicles):
+        extra = len(routes) - len(problem.vehicles)
+        notes.append(
+            f"the previous plan has {len(routes)} routes for {len(problem.vehicles)} vehicles; "
+            f"the customers of the last {extra} are planned afresh"
+        )
+    plan = Plan(
         tuple(
             (vehicle.id, tuple(str(stop) for stop in route))
             for vehicle, route in zip(problem.vehicles, routes, strict=False)
         )
     )
+    return plan, notes
 
 
 def euclidean_distance(problem: RoutingProblem, result: RoutingResult) -> float:
@@ -139,7 +167,9 @@ def run(args: argparse.Namespace) -> int:
     problem = read_solomon(args.instance, convention=convention)
     if args.validate:
         return _report_validation(args, problem)
-    warm = _warm_plan(args.warm_start, problem) if args.warm_start else None
+    warm, warm_notes = _warm_plan(args.warm_start, problem) if args.warm_start else (None, [])
+    for note in warm_notes:
+        print(f"note: {note}", file=sys.stderr)
     options = SolveOptions(
         engine=args.engine, workers=args.workers, max_iterations=args.max_iterations
     )
@@ -201,7 +231,7 @@ def register_vrp(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--time-limit", type=_positive_float, required=True, metavar="S", help="seconds"
     )
-    parser.add_argument("--seed", type=_non_negative_int, default=0, metavar="N")
+    parser.add_argument("--seed", type=_seed, default=0, metavar="N")
     parser.add_argument("--validate", action="store_true", help="only validate, do not solve")
     parser.add_argument("--engine", choices=ENGINES, default="auto")
     parser.add_argument("--workers", type=_non_negative_int, default=0, metavar="N")
@@ -214,9 +244,18 @@ def register_vrp(commands: argparse._SubParsersAction) -> None:
 
 def _read_json(path: str, field: str):
     try:
-        return json.loads(Path(path).read_text())
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}", field=field) from None
+    try:
+        return json.loads(text, parse_constant=_no_constant)
     except ValueError as exc:
         raise InputError(f"{path} is not valid JSON: {exc}", field=field) from None
+
+
+def _no_constant(name: str) -> float:
+    """NaN and Infinity are not JSON; Python's reader would take them as numbers."""
+    raise ValueError(f"{name} is not a JSON value (write null for unlimited)")
 
 
 def run_vrp(args: argparse.Namespace) -> int:

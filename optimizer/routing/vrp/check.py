@@ -74,6 +74,9 @@ def _verify_route(
     stops = {s.id: s for s in problem.stops}
     first_depot, last_depot = depots[vehicle.start_depot], depots[vehicle.end_depot]
     where = f"vehicle {vehicle_id}"
+    reported = [departure, arrival_back, *(t.arrival for t in timed), *(t.start for t in timed)]
+    if not all(math.isfinite(t) for t in reported):
+        violations.append(f"{where}: a reported time is not a finite number")
     if departure < vehicle.shift.open - TOLERANCE or departure > vehicle.shift.close + TOLERANCE:
         violations.append(f"{where}: departs at {departure:.4f}, outside its shift")
     if not (first_depot.hours.open - TOLERANCE <= departure <= first_depot.hours.close + TOLERANCE):

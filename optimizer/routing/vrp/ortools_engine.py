@@ -76,18 +76,26 @@ class _Model:
         data, routing, manager = self.data, self.routing, self.manager
         solver = routing.solver()
         n_vehicles = manager.GetNumberOfVehicles()
+        n_depots = data.num_depots
 
-        arc_cost = routing.RegisterTransitMatrix(data.distance.tolist())
+        # A depot-to-depot arc is only ever the start-to-end arc of an idle vehicle: it costs
+        # nothing and takes no time, so an idle vehicle is never held to its depots' hours,
+        # its duration limit or a trip between two depots it will not drive.
+        distance = data.distance.copy()
+        distance[:n_depots, :n_depots] = 0
+        arc_cost = routing.RegisterTransitMatrix(distance.tolist())
         routing.SetArcCostEvaluatorOfAllVehicles(arc_cost)
         for v in range(n_vehicles):
             if data.fixed_cost[v]:
                 routing.SetFixedCostOfVehicle(int(data.fixed_cost[v]), v)
 
         transit = data.travel + data.service[:, None]
+        transit[:n_depots, :n_depots] = 0
         time_cb = routing.RegisterTransitMatrix(transit.tolist())
         routing.AddDimension(time_cb, data.horizon, data.horizon, False, "time")
         self.time = time = routing.GetDimensionOrDie("time")
-        for node in range(data.num_depots, data.num_nodes):
+        unusable = [v for v in range(n_vehicles) if not data.usable[v]]
+        for node in range(n_depots, data.num_nodes):
             index = manager.NodeToIndex(node)
             windows = data.windows[node]
             cumul = time.CumulVar(index)
@@ -98,7 +106,11 @@ class _Model:
                     cumul.RemoveInterval(close + 1, next_open - 1)
             if data.soft[node]:
                 time.SetCumulVarSoftUpperBound(index, windows[-1][1], int(data.lateness_cost[node]))
+            for v in unusable:
+                routing.VehicleVar(index).RemoveValue(v)
         for v in range(n_vehicles):
+            if not data.usable[v]:
+                continue  # no stop may use it (above); its idle route needs no bounds
             earliest, latest = int(data.shift[v, 0]), int(data.shift[v, 1])
             time.CumulVar(routing.Start(v)).SetRange(earliest, int(data.latest_departure[v]))
             time.CumulVar(routing.End(v)).SetRange(earliest, latest)
@@ -108,6 +120,7 @@ class _Model:
                 time.SetSpanCostCoefficientForVehicle(int(data.duration_cost[v]), v)
             routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(v)))
             routing.AddVariableMaximizedByFinalizer(time.CumulVar(routing.Start(v)))
+        self._exclude_unused_depots()
 
         self._add_loads()
 
@@ -119,13 +132,24 @@ class _Model:
             solver.Add(routing.ActiveVar(pickup) == routing.ActiveVar(delivery))
             solver.Add(time.CumulVar(pickup) <= time.CumulVar(delivery))
 
-        prohibitive = self._prohibitive_penalty()
-        for node in range(data.num_depots, data.num_nodes):
+        # Above any plan's whole objective: leaving a required stop out never pays.
+        prohibitive = int(data.worst_cost) + 1
+        for node in range(n_depots, data.num_nodes):
             index = manager.NodeToIndex(node)
             if not data.required[node]:
                 routing.AddDisjunction([index], int(data.drop_penalty[node]))
             elif allow_unserved:
                 routing.AddDisjunction([index], prohibitive)
+
+    def _exclude_unused_depots(self) -> None:
+        """A depot no vehicle starts or ends at would be an ordinary node: keep it unvisited."""
+        data, routing, manager = self.data, self.routing, self.manager
+        used = set(data.vehicle_start.tolist()) | set(data.vehicle_end.tolist())
+        for node in range(data.num_depots):
+            if node not in used:
+                index = manager.NodeToIndex(node)
+                routing.AddDisjunction([index], 0)
+                routing.ActiveVar(index).SetValue(0)
 
     def _add_loads(self) -> None:
         data, routing = self.data, self.routing
@@ -152,17 +176,14 @@ class _Model:
                     callback, 0, [int(c) for c in capacities], True, name
                 )
 
-    def _prohibitive_penalty(self) -> int:
-        data = self.data
-        worst_route = int(data.distance.max()) * (data.num_nodes + 1) + int(data.fixed_cost.sum())
-        worst_late = int(data.lateness_cost.max()) * data.horizon * data.num_nodes
-        return min(max(1, 100 * (worst_route + worst_late)), 2**52)
-
-    def routes_to_assignment(self, routes: Sequence[Sequence[int]]):
+    def routes_to_assignment(self, routes: Sequence[Sequence[int]], search):
         """An assignment from stop-index routes, or None when OR-Tools finds it infeasible."""
         n_depots = self.data.num_depots
+        n_vehicles = self.manager.GetNumberOfVehicles()
+        if len(routes) != n_vehicles:
+            return None
         indices = [[self.manager.NodeToIndex(n_depots + s) for s in route] for route in routes]
-        self.routing.CloseModel()
+        self.routing.CloseModelWithParameters(search)
         return self.routing.ReadAssignmentFromRoutes(indices, True)
 
     def routes_from(self, assignment) -> tuple[tuple[int, ...], ...]:
@@ -172,7 +193,10 @@ class _Model:
             index = assignment.Value(routing.NextVar(routing.Start(v)))
             stops = []
             while not routing.IsEnd(index):
-                stops.append(manager.IndexToNode(index) - n_depots)
+                node = manager.IndexToNode(index)
+                if node < n_depots:  # cannot happen (unused depots are inactive); never a stop
+                    raise RuntimeError(f"OR-Tools routed vehicle {v} through depot node {node}")
+                stops.append(node - n_depots)
                 index = assignment.Value(routing.NextVar(index))
             routes.append(tuple(stops))
         return tuple(routes)
@@ -206,7 +230,7 @@ def solve_with_ortools(
     solution = None
     note = ""
     if initial_routes is not None:
-        start = model.routes_to_assignment(initial_routes)
+        start = model.routes_to_assignment(initial_routes, search)
         if start is not None:
             solution = model.routing.SolveFromAssignmentWithParameters(start, search)
         else:

@@ -2,7 +2,10 @@
 
 The first task runs in this process; each other task in a child process
 (`fork` where the platform has it: no re-import, starts in milliseconds).
-A child that fails or overruns is dropped, never waited on past the deadline.
+Children get the deadline as a wall-clock instant, not a duration: a spawned
+child spends a second or more importing before it can search, and that time
+comes out of its own budget, never out of the caller's. A child that fails or
+overruns is dropped, never waited on past the deadline.
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ from optimizer.routing.vrp.scaling import IntegerData
 
 log = logging.getLogger("optimizer.routing.vrp.portfolio")
 
-_GRACE_S = 1.0  # how long past its own limit a child may take to hand its answer back
+_GRACE_S = 0.02  # how long past the deadline the parent waits for a child's answer
+_HANDBACK_S = 0.08  # kept back by a child to send its routes before the deadline
+_MIN_BUDGET_S = 0.05  # a child with less time left than this does not start an engine
 
 
 TASK_KINDS = ("ortools", "pyvrp", "ortools+pyvrp")
@@ -68,12 +73,16 @@ def run_task(
         if outcomes[-1].routes is not None:
             initial_routes = outcomes[-1].routes
     if task.engine in ("pyvrp", "ortools+pyvrp"):
+        remaining = time_limit - (time.perf_counter() - started)
+        if remaining < _MIN_BUDGET_S:
+            outcomes.append(EngineOutcome("pyvrp", None, note="no time left to start"))
+            return outcomes
         outcomes.append(
             _guarded(
                 "pyvrp",
                 solve_with_pyvrp,
                 data,
-                time_limit - (time.perf_counter() - started),
+                remaining,
                 task.seed,
                 max_iterations=task.max_iterations,
                 initial_routes=initial_routes,
@@ -91,11 +100,27 @@ def _guarded(engine: str, function, *args, **kwargs) -> EngineOutcome:
         return EngineOutcome(engine, None, note=f"failed: {exc!r}")
 
 
-def _child(connection, *args) -> None:
-    try:
-        outcomes = run_task(*args)
-    except Exception as exc:  # reported to the parent, which keeps the other engines' plans
-        outcomes = [EngineOutcome(args[1].engine, None, note=f"failed: {exc!r}")]
+def _child(
+    connection,
+    data: IntegerData,
+    task: EngineTask,
+    time_limit: float,
+    deadline_wall: float,
+    initial_routes: Sequence[Sequence[int]] | None,
+    coordinates: np.ndarray | None,
+) -> None:
+    """Run one task in a child process until the shared wall-clock deadline, then answer."""
+    # time.time() is shared by all processes (perf_counter need not be); the limit also
+    # caps the budget should the wall clock jump.
+    budget = min(time_limit, deadline_wall - time.time()) - _HANDBACK_S
+    if budget < _MIN_BUDGET_S:
+        note = f"started too late (process start-up used the time; {budget:.2f}s left)"
+        outcomes = [EngineOutcome(task.engine, None, note=note)]
+    else:
+        try:
+            outcomes = run_task(data, task, budget, initial_routes, coordinates)
+        except Exception as exc:  # reported to the parent, which keeps the other engines' plans
+            outcomes = [EngineOutcome(task.engine, None, note=f"failed: {exc!r}")]
     connection.send(outcomes)
     connection.close()
 
@@ -109,15 +134,19 @@ def run_portfolio(
     coordinates: np.ndarray | None = None,
     start_method: str | None = None,
 ) -> list[EngineOutcome]:
-    """Outcomes of all tasks, in task order; each task gets `time_limit` seconds."""
+    """Outcomes of all tasks, in task order, all within `time_limit` seconds from now.
+
+    Returns by then plus a fraction of a second, whatever the children do.
+    """
     started = time.perf_counter()
+    deadline_wall = time.time() + time_limit
     children: list[tuple[EngineTask, Any, Any]] = []  # task, process, receiving end
     if len(tasks) > 1:
         method = start_method or ("fork" if "fork" in mp.get_all_start_methods() else "spawn")
         context: Any = mp.get_context(method)
         for task in tasks[1:]:
             receiver, sender = context.Pipe(duplex=False)
-            args = (data, task, time_limit, initial_routes, coordinates)
+            args = (data, task, time_limit, deadline_wall, initial_routes, coordinates)
             try:
                 process = context.Process(target=_child, args=(sender, *args), daemon=True)
                 process.start()
@@ -127,7 +156,8 @@ def run_portfolio(
                 continue
             sender.close()
             children.append((task, process, receiver))
-    outcomes = run_task(data, tasks[0], time_limit, initial_routes, coordinates)
+    own_limit = max(_MIN_BUDGET_S, time_limit - (time.perf_counter() - started))
+    outcomes = run_task(data, tasks[0], own_limit, initial_routes, coordinates)
     deadline = started + time_limit + _GRACE_S
     for task, process, receiver in children:
         if process is None:
@@ -139,10 +169,12 @@ def run_portfolio(
                 answer = receiver.recv()
         except (EOFError, OSError) as exc:
             answer = [EngineOutcome(task.engine, None, note=f"process died: {exc!r}")]
-        process.join(timeout=0.05)  # it exits right after answering; do not wait on its teardown
+        process.join(timeout=0.02)  # it exits right after answering; do not wait on its teardown
         if process.is_alive():
             process.terminate()
-            process.join(timeout=0.1)
+            process.join(timeout=0.05)
+            if process.is_alive():
+                process.kill()
         receiver.close()
         outcomes.extend(answer)
     for outcome in outcomes:

@@ -44,11 +44,17 @@ def pyvrp_unsupported(problem: RoutingProblem) -> str:
 
 
 def _vehicle_types(data: IntegerData, dims: list[int]) -> tuple[list, list[list[int]]]:
-    """PyVRP vehicle types (identical vehicles grouped) and the vehicles of each type."""
+    """PyVRP vehicle types (identical vehicles grouped) and the vehicles of each type.
+
+    Vehicles that cannot work at all (`data.usable`) are left out: PyVRP refuses
+    their empty shift, and they could serve nothing anyway.
+    """
     from pyvrp import VehicleType
 
     groups: dict[tuple, list[int]] = {}
     for v in range(data.vehicle_start.shape[0]):
+        if not data.usable[v]:
+            continue
         key = (
             int(data.vehicle_start[v]),
             int(data.vehicle_end[v]),
@@ -133,14 +139,22 @@ def solve_with_pyvrp(
     coordinates: np.ndarray | None = None,
 ) -> EngineOutcome:
     """Best feasible routes PyVRP finds; routes are per vehicle (empty when unused)."""
+    started = time.perf_counter()  # the import below is part of the budget (in a new process)
     from pyvrp import Route, Solution, solve
     from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
-    started = time.perf_counter()
+    n_vehicles = int(data.vehicle_start.shape[0])
+    if not data.usable.any():
+        note = "no vehicle can work (every shift misses its depot's hours)"
+        if data.required[data.num_depots :].any():
+            return EngineOutcome("pyvrp", None, note=note)
+        return EngineOutcome("pyvrp", tuple(() for _ in range(n_vehicles)), objective=0, note=note)
     pyvrp_data, members = build_pyvrp_data(data, coordinates)
-    initial = None
+    initial, note = None, ""
     if initial_routes is not None:
         initial = _initial_solution(pyvrp_data, members, initial_routes, Route, Solution)
+        if initial is None:
+            note = "initial routes not usable by PyVRP; solved from scratch"
     remaining = max(0.05, time_limit - (time.perf_counter() - started))
     criteria: list[Any] = [MaxRuntime(remaining)]
     if max_iterations is not None:
@@ -156,8 +170,10 @@ def solve_with_pyvrp(
     elapsed = time.perf_counter() - started
     if not result.is_feasible():
         log.info("PyVRP found no feasible solution in %.1fs", elapsed)
-        return EngineOutcome("pyvrp", None, iterations=result.num_iterations, elapsed_s=elapsed)
-    routes: list[tuple[int, ...]] = [() for _ in range(data.vehicle_start.shape[0])]
+        return EngineOutcome(
+            "pyvrp", None, iterations=result.num_iterations, elapsed_s=elapsed, note=note
+        )
+    routes: list[tuple[int, ...]] = [() for _ in range(n_vehicles)]
     used = [0] * len(members)
     for route in result.best.routes():
         vehicle_type = route.vehicle_type()
@@ -170,14 +186,22 @@ def solve_with_pyvrp(
         objective=int(result.cost()),
         iterations=result.num_iterations,
         elapsed_s=elapsed,
+        note=note,
     )
 
 
 def _initial_solution(pyvrp_data, members, initial_routes, Route, Solution):
+    """PyVRP's form of the routes, or None when it cannot take them (e.g. an unusable vehicle)."""
     type_of = {v: t for t, vehicles in enumerate(members) for v in vehicles}
-    routes = [
-        Route(pyvrp_data, list(stops), type_of[v])
-        for v, stops in enumerate(initial_routes)
-        if stops
-    ]
-    return Solution(pyvrp_data, routes)
+    if any(stops and v not in type_of for v, stops in enumerate(initial_routes)):
+        return None
+    try:
+        routes = [
+            Route(pyvrp_data, [int(s) for s in stops], type_of[v])
+            for v, stops in enumerate(initial_routes)
+            if stops
+        ]
+        return Solution(pyvrp_data, routes)
+    except (RuntimeError, ValueError, IndexError) as exc:
+        log.info("PyVRP refused the initial routes: %s", exc)
+        return None

@@ -119,10 +119,11 @@ def _departure_candidates(
     found: set[float] = set()
     for index in stops:
         stop = problem.stops[index]
-        offset += duration[here, stop.location]
+        offset += float(duration[here, stop.location])
         for window in stop.windows:
             for time in (window.open - offset, window.close - offset):
-                if earliest <= time <= latest:
+                # An open-ended window (close = inf) binds nowhere; inf would be no departure.
+                if math.isfinite(time) and earliest <= time <= latest:
                     found.add(time)
         offset += stop.service_time
         here = stop.location
@@ -146,7 +147,7 @@ def _simulate(
     lateness_cost = 0.0
     for index in stops:
         stop = problem.stops[index]
-        arrival = clock + duration[here, stop.location]
+        arrival = clock + float(duration[here, stop.location])
         started = _service_start(stop, arrival)
         if started is None:
             reason = (
@@ -159,7 +160,7 @@ def _simulate(
         clock = start + stop.service_time
         visits.append(TimedVisit(index, arrival, start, clock, lateness))
         here = stop.location
-    arrival = clock + duration[here, problem.depot(spec.end_depot).location]
+    arrival = clock + float(duration[here, problem.depot(spec.end_depot).location])
     close = min(spec.shift.close, end_depot_close)
     reason = ""
     if arrival > close + _TOLERANCE:

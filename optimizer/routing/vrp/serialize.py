@@ -1,15 +1,18 @@
 """JSON-ready dicts for problems, plans and results (the `optimizer vrp` file format).
 
 Numbers that may be unlimited (a capacity, a window's close, a duration
-limit) are written as null and read back as infinity. Reading collects every
-defect with its path (`stops[3].windows[0]`), so a caller can fix a file in one
-pass.
+limit) are written as null and read back as infinity. Reading is strict: an
+unknown or missing field, a wrong type, a negative amount, NaN or an infinity
+is an error naming its path (`stops[3].windows[0][1]`), and every defect is
+collected first, so a caller can fix a file in one pass.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any, TypeVar
 
 import numpy as np
@@ -17,6 +20,7 @@ import numpy as np
 from optimizer.errors import InputError, Problem
 from optimizer.routing.vrp.model import (
     INF,
+    UNLIMITED,
     Depot,
     Load,
     PickupDelivery,
@@ -29,173 +33,400 @@ from optimizer.routing.vrp.model import (
 from optimizer.routing.vrp.result import Plan, RoutingResult
 
 T = TypeVar("T")
+_MISSING: Any = object()
+MAX_REPORTED_PROBLEMS = 50
+
+_TOP_FIELDS = {"name", "locations", "metric", "speed", "matrix", "depots", "vehicles", "stops",
+               "pairs"}  # fmt: skip
+_DEPOT_FIELDS = {"id", "location", "hours"}
+_VEHICLE_FIELDS = {"id", "start_depot", "end_depot", "capacity", "shift", "fixed_cost",
+                   "duration_cost", "max_duration"}  # fmt: skip
+_STOP_FIELDS = {"id", "location", "demand", "service_time", "windows", "soft", "lateness_penalty",
+                "required", "drop_penalty"}  # fmt: skip
+_PAIR_FIELDS = {"pickup", "delivery"}
+_LOAD_FIELDS = {"weight", "volume"}
+_MATRIX_FIELDS = {"distance", "duration"}
+
+
+class _Bad(Exception):
+    """A field's value is wrong; already recorded, so the caller just skips the object."""
 
 
 class _Reader:
-    """Builds values while collecting problems instead of stopping at the first."""
+    """Reads untrusted JSON strictly, collecting every problem with its path before failing.
+
+    Every field is checked for its type and range: unknown fields, missing required
+    ones, negative amounts, NaN and infinities are all errors naming the field.
+    (Unlimited values are written as null, never as a huge number or Infinity.)
+    """
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
 
-    def build(self, path: str, factory: Callable[[Any], T], raw: Any) -> T:
-        """`factory(raw)`, or None (typed as T: only used when no problem was found) on failure."""
+    def fail(self, path: str, message: str, code: str = "invalid") -> None:
+        self.problems.append(Problem(path, message, code))
+
+    def obj(self, path: str, raw: Any, allowed: set[str]) -> Mapping[str, Any]:
+        """`raw` as an object with only known fields (unknown ones are reported)."""
+        if not isinstance(raw, Mapping):
+            self.fail(path, f"must be an object, not {_kind(raw)}")
+            raise _Bad
+        for key in raw:
+            if key not in allowed:
+                where = f"{path}.{key}" if path else str(key)
+                self.fail(where, f"unknown field (known: {', '.join(sorted(allowed))})", "unknown")
+        return raw
+
+    def field(self, data: Mapping[str, Any], path: str, key: str, default: Any = _MISSING) -> Any:
+        if key not in data:
+            if default is _MISSING:
+                self.fail(_join(path, key), "is required", "missing")
+                raise _Bad
+            return default
+        return data[key]
+
+    def number(
+        self, data: Mapping, path: str, key: str, default: Any = _MISSING, *, unlimited=False
+    ) -> float:
+        """A finite number >= 0; null means unlimited (infinity) where `unlimited`."""
+        value = self.field(data, path, key, default)
+        if value is None and unlimited:
+            return INF
+        return self.check_number(value, _join(path, key), unlimited=unlimited)
+
+    def check_number(self, value: Any, where: str, *, unlimited: bool = False) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.fail(where, f"must be a number, not {_kind(value)}")
+            raise _Bad
+        if not math.isfinite(value):
+            hint = " (write null for unlimited)" if unlimited else ""
+            self.fail(where, f"must be a finite number, not {value}{hint}")
+            raise _Bad
+        if value < 0:
+            self.fail(where, f"must be >= 0, not {value:g}")
+            raise _Bad
+        return float(value)
+
+    def index(self, data: Mapping, path: str, key: str) -> int:
+        value = self.field(data, path, key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            self.fail(_join(path, key), f"must be an integer >= 0, not {value!r}")
+            raise _Bad
+        return value
+
+    def flag(self, data: Mapping, path: str, key: str, default: bool) -> bool:
+        value = self.field(data, path, key, default)
+        if not isinstance(value, bool):
+            self.fail(_join(path, key), f"must be true or false, not {value!r}")
+            raise _Bad
+        return value
+
+    def ident(self, data: Mapping, path: str, key: str, default: Any = _MISSING) -> str:
+        """An id: a non-empty string (an integer is taken as its decimal string)."""
+        value = self.field(data, path, key, default)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        if not isinstance(value, str) or not value:
+            self.fail(_join(path, key), f"must be a non-empty string, not {value!r}")
+            raise _Bad
+        return value
+
+    def items(self, data: Mapping, path: str, key: str, *, required: bool = False) -> list:
+        value = self.field(data, path, key, _MISSING if required else [])
+        if not isinstance(value, list):
+            self.fail(_join(path, key), f"must be a list, not {_kind(value)}")
+            raise _Bad
+        return value
+
+    def window(self, raw: Any, where: str) -> TimeWindow:
+        if not isinstance(raw, list) or len(raw) != 2:
+            self.fail(where, f"a window is [open, close] (close null for none), not {raw!r}")
+            raise _Bad
+        ends = _fields(
+            open=lambda: self.check_number(raw[0], f"{where}[0]"),
+            close=lambda: (
+                INF if raw[1] is None else self.check_number(raw[1], f"{where}[1]", unlimited=True)
+            ),
+        )
+        return self.build(where, TimeWindow, **ends)
+
+    def load(self, data: Mapping, path: str, key: str, *, unlimited: bool) -> Load:
+        raw = self.field(data, path, key, None)
+        if raw is None:
+            return UNLIMITED if unlimited else Load()
+        where = _join(path, key)
+        raw = self.obj(where, raw, _LOAD_FIELDS)
+        default = None if unlimited else 0
+        amounts = _fields(
+            weight=lambda: self.number(raw, where, "weight", default, unlimited=unlimited),
+            volume=lambda: self.number(raw, where, "volume", default, unlimited=unlimited),
+        )
+        return self.build(where, Load, **amounts)
+
+    def build(self, path: str, factory: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Construct a model object, re-homing its own validation problems under `path`."""
         try:
-            if not isinstance(raw, Mapping):
-                raise ValueError(f"expected an object, got {raw!r}")
-            return factory(raw)
+            return factory(*args, **kwargs)
         except InputError as exc:
             for problem in exc.problems:
-                where = f"{path}.{problem.field}" if problem.field else path
-                self.problems.append(Problem(where, problem.message, problem.code))
-        except (TypeError, ValueError, KeyError) as exc:
-            self.problems.append(Problem(path, _plain(exc)))
-        return None  # type: ignore[return-value]
+                self.fail(_join(path, problem.field), problem.message, problem.code)
+            raise _Bad from None
+
+    def each(self, path: str, values: list, read: Callable[[str, Any], T]) -> list[T]:
+        """Read every element, keeping going past bad ones so all problems are found."""
+        out = []
+        for i, raw in enumerate(values):
+            try:
+                out.append(read(f"{path}[{i}]", raw))
+            except _Bad:
+                continue
+        return out
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            shown = self.problems[:MAX_REPORTED_PROBLEMS]
+            if len(self.problems) > MAX_REPORTED_PROBLEMS:
+                more = len(self.problems) - MAX_REPORTED_PROBLEMS
+                shown.append(Problem("", f"... and {more} more problems", "truncated"))
+            raise InputError(shown)
 
 
-def _plain(exc: Exception) -> str:
-    if isinstance(exc, KeyError):
-        return f"missing field {exc.args[0]!r}"
-    return str(exc) or exc.__class__.__name__
+def _join(path: str, key: str) -> str:
+    if not key:
+        return path
+    return f"{path}.{key}" if path else key
 
 
-def _number(value: Any, *, unlimited: bool = False) -> float:
-    if value is None and unlimited:
-        return INF
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"expected a number, got {value!r}")
-    return float(value)
-
-
-def _window(value: Any) -> TimeWindow:
-    if not isinstance(value, list | tuple) or len(value) != 2:
-        raise ValueError(f"a window is [open, close], got {value!r}")
-    return TimeWindow(_number(value[0]), _number(value[1], unlimited=True))
-
-
-def _load(value: Any, *, unlimited: bool) -> Load:
+def _kind(value: Any) -> str:
     if value is None:
-        return Load(INF, INF) if unlimited else Load()
-    if not isinstance(value, Mapping):
-        raise ValueError(f"expected {{'weight': ..., 'volume': ...}}, got {value!r}")
-    default = None if unlimited else 0
-    return Load(
-        _number(value.get("weight", default), unlimited=unlimited),
-        _number(value.get("volume", default), unlimited=unlimited),
+        return "null"
+    return {bool: "true/false", str: "a string", list: "a list", dict: "an object"}.get(
+        type(value), repr(value)
     )
 
 
-def _list(data: Mapping, key: str, reader: _Reader) -> list:
-    value = data.get(key, [])
-    if not isinstance(value, list):
-        reader.problems.append(Problem(key, "must be a list"))
-        return []
-    return value
+def _fields(**readers: Callable[[], Any]) -> dict[str, Any]:
+    """Read every field even after a bad one (each reports itself), then give up if any was bad."""
+    values: dict[str, Any] = {}
+    bad = False
+    for name, read in readers.items():
+        try:
+            values[name] = read()
+        except _Bad:
+            bad = True
+    if bad:
+        raise _Bad
+    return values
 
 
-def _depot(d: Mapping[str, Any]) -> Depot:
-    return Depot(
-        id=str(d["id"]), location=int(d["location"]), hours=_window(d.get("hours", [0, None]))
+def _windows(r: _Reader, data: Mapping[str, Any], path: str) -> tuple[TimeWindow, ...]:
+    raw = r.items(data, path, "windows")
+    windows = r.each(f"{path}.windows", raw, lambda where, window: r.window(window, where))
+    if len(windows) != len(raw):
+        raise _Bad
+    return tuple(windows)
+
+
+def _depot(r: _Reader, path: str, raw: Any) -> Depot:
+    d = r.obj(path, raw, _DEPOT_FIELDS)
+    fields = _fields(
+        id=lambda: r.ident(d, path, "id"),
+        location=lambda: r.index(d, path, "location"),
+        hours=lambda: r.window(d["hours"], f"{path}.hours") if "hours" in d else TimeWindow(),
     )
+    return r.build(path, Depot, **fields)
 
 
-def _vehicle(v: Mapping[str, Any]) -> Vehicle:
-    return Vehicle(
-        id=str(v["id"]),
-        start_depot=str(v["start_depot"]),
-        end_depot=str(v.get("end_depot") or ""),
-        capacity=_load(v.get("capacity"), unlimited=True),
-        shift=_window(v.get("shift", [0, None])),
-        fixed_cost=_number(v.get("fixed_cost", 0)),
-        duration_cost=_number(v.get("duration_cost", 0)),
-        max_duration=_number(v.get("max_duration"), unlimited=True),
+def _vehicle(r: _Reader, path: str, raw: Any) -> Vehicle:
+    v = r.obj(path, raw, _VEHICLE_FIELDS)
+    same_end = v.get("end_depot") in (None, "")  # back to the start depot
+    fields = _fields(
+        id=lambda: r.ident(v, path, "id"),
+        start_depot=lambda: r.ident(v, path, "start_depot"),
+        end_depot=lambda: "" if same_end else r.ident(v, path, "end_depot"),
+        capacity=lambda: r.load(v, path, "capacity", unlimited=True),
+        shift=lambda: r.window(v["shift"], f"{path}.shift") if "shift" in v else TimeWindow(),
+        fixed_cost=lambda: r.number(v, path, "fixed_cost", 0),
+        duration_cost=lambda: r.number(v, path, "duration_cost", 0),
+        max_duration=lambda: r.number(v, path, "max_duration", None, unlimited=True),
     )
+    return r.build(path, Vehicle, **fields)
 
 
-def _stop(s: Mapping[str, Any]) -> Stop:
-    return Stop(
-        id=str(s["id"]),
-        location=int(s["location"]),
-        demand=_load(s.get("demand"), unlimited=False),
-        service_time=_number(s.get("service_time", 0)),
-        windows=tuple(_window(w) for w in s.get("windows", [])),
-        soft=bool(s.get("soft", False)),
-        lateness_penalty=_number(s.get("lateness_penalty", 0)),
-        required=bool(s.get("required", True)),
-        drop_penalty=_number(s.get("drop_penalty", 0)),
+def _stop(r: _Reader, path: str, raw: Any) -> Stop:
+    s = r.obj(path, raw, _STOP_FIELDS)
+    fields = _fields(
+        id=lambda: r.ident(s, path, "id"),
+        location=lambda: r.index(s, path, "location"),
+        demand=lambda: r.load(s, path, "demand", unlimited=False),
+        service_time=lambda: r.number(s, path, "service_time", 0),
+        windows=lambda: _windows(r, s, path),
+        soft=lambda: r.flag(s, path, "soft", False),
+        lateness_penalty=lambda: r.number(s, path, "lateness_penalty", 0),
+        required=lambda: r.flag(s, path, "required", True),
+        drop_penalty=lambda: r.number(s, path, "drop_penalty", 0),
     )
+    return r.build(path, Stop, **fields)
 
 
-def _pair(p: Mapping[str, Any]) -> PickupDelivery:
-    return PickupDelivery(str(p["pickup"]), str(p["delivery"]))
+def _pair(r: _Reader, path: str, raw: Any) -> PickupDelivery:
+    p = r.obj(path, raw, _PAIR_FIELDS)
+    fields = _fields(
+        pickup=lambda: r.ident(p, path, "pickup"), delivery=lambda: r.ident(p, path, "delivery")
+    )
+    return PickupDelivery(**fields)
 
 
-def problem_from_dict(data: Mapping[str, Any]) -> RoutingProblem:
-    """Read a problem; raises InputError naming every defect."""
-    if not isinstance(data, Mapping):
-        raise InputError("the problem must be a JSON object", field="")
+def problem_from_dict(data: Any) -> RoutingProblem:
+    """Read a problem strictly; raises InputError naming every defect with its path."""
     reader = _Reader()
-    travel = reader.build("travel", _travel, data)
-    depots = [
-        reader.build(f"depots[{i}]", _depot, d) for i, d in enumerate(_list(data, "depots", reader))
-    ]
-    vehicles = [
-        reader.build(f"vehicles[{i}]", _vehicle, v)
-        for i, v in enumerate(_list(data, "vehicles", reader))
-    ]
-    stops = [
-        reader.build(f"stops[{i}]", _stop, s) for i, s in enumerate(_list(data, "stops", reader))
-    ]
-    pairs = [
-        reader.build(f"pairs[{i}]", _pair, p) for i, p in enumerate(_list(data, "pairs", reader))
-    ]
-    if reader.problems:
-        raise InputError(reader.problems)
-    return RoutingProblem(
-        depots=tuple(depots),
-        vehicles=tuple(vehicles),
-        stops=tuple(stops),
+    if not isinstance(data, Mapping):
+        raise InputError(f"the problem must be a JSON object, not {_kind(data)}", field="")
+    top = reader.obj("", data, _TOP_FIELDS)
+    parts: dict[str, list[Any]] = {}
+    readers: dict[str, Callable[[_Reader, str, Any], Any]] = {
+        "depots": _depot,
+        "vehicles": _vehicle,
+        "stops": _stop,
+        "pairs": _pair,
+    }
+    for key, read in readers.items():
+        try:
+            values = reader.items(top, "", key, required=key != "pairs")
+        except _Bad:
+            continue
+        parts[key] = reader.each(key, values, partial(read, reader))
+    travel: TravelMatrix | None = None
+    coordinates: np.ndarray | None = None
+    with contextlib.suppress(_Bad):
+        travel, coordinates = _travel(reader, top)
+    name = top.get("name", "")
+    if not isinstance(name, str):
+        reader.fail("name", f"must be a string, not {_kind(name)}")
+    reader.raise_if_any()
+    return reader.build(
+        "",
+        RoutingProblem,
+        depots=tuple(parts["depots"]),
+        vehicles=tuple(parts["vehicles"]),
+        stops=tuple(parts["stops"]),
         travel=travel,
-        pairs=tuple(pairs),
-        name=str(data.get("name", "")),
-        coordinates=_coordinates(data),
+        pairs=tuple(parts.get("pairs", ())),
+        name=name,
+        coordinates=coordinates,
     )
 
 
-def _travel(data: Mapping[str, Any]) -> TravelMatrix:
-    if "matrix" in data:
-        matrix = data["matrix"]
-        return TravelMatrix(distance=matrix["distance"], duration=matrix["duration"])
-    if "locations" not in data:
-        raise ValueError("give either 'locations' (coordinates) or 'matrix'")
-    return TravelMatrix.from_coordinates(
-        data["locations"],
-        metric=str(data.get("metric", "euclidean")),
-        speed=_number(data.get("speed", 1.0)),
-    )
+def _travel(r: _Reader, top: Mapping[str, Any]) -> tuple[TravelMatrix, np.ndarray | None]:
+    if ("matrix" in top) == ("locations" in top):
+        r.fail("locations", "give either 'locations' (coordinates) or 'matrix', not both or none")
+        raise _Bad
+    if "matrix" in top:
+        for key in ("metric", "speed"):
+            if key in top:
+                r.fail(key, "only applies to 'locations', not to a 'matrix'")
+        m = r.obj("matrix", top["matrix"], _MATRIX_FIELDS)
+        grids = _fields(
+            distance=lambda: _grid(r, "matrix.distance", r.field(m, "matrix", "distance")),
+            duration=lambda: _grid(r, "matrix.duration", r.field(m, "matrix", "duration")),
+        )
+        return r.build("matrix", TravelMatrix, **grids), None
+    metric = top.get("metric", "euclidean")
+    if metric not in ("euclidean", "haversine"):
+        r.fail("metric", f"must be 'euclidean' or 'haversine', not {metric!r}")
+        raise _Bad
+    speed = r.number(top, "", "speed", 1.0)
+    points = r.items(top, "", "locations", required=True)
+    coords = []
+    bad = not points
+    if not points:
+        r.fail("locations", "must list at least one location")
+    for i, point in enumerate(points):
+        where = f"locations[{i}]"
+        if not isinstance(point, list) or len(point) != 2:
+            r.fail(where, f"a location is [x, y] (or [lat, lon]), not {point!r}")
+            bad = True
+            continue
+        for k, value in enumerate(point):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                r.fail(f"{where}[{k}]", f"must be a number, not {_kind(value)}")
+                bad = True
+            elif not math.isfinite(value):
+                r.fail(f"{where}[{k}]", f"must be a finite number, not {value}")
+                bad = True
+        coords.append(point)
+    if bad:
+        raise _Bad
+    array = np.array(coords, dtype=np.float64)
+    travel = r.build("", TravelMatrix.from_coordinates, array, metric=metric, speed=speed)
+    return travel, array if metric == "euclidean" else None
 
 
-def _coordinates(data: Mapping[str, Any]) -> np.ndarray | None:
-    if "locations" in data and data.get("metric", "euclidean") == "euclidean":
-        return np.asarray(data["locations"], dtype=np.float64)
-    return None
+def _grid(r: _Reader, where: str, raw: Any) -> np.ndarray:
+    """A square matrix of finite numbers >= 0, each bad entry named."""
+    if not isinstance(raw, list) or not all(isinstance(row, list) for row in raw):
+        r.fail(where, "must be a list of rows (lists of numbers)")
+        raise _Bad
+    size = len(raw)
+    bad = False
+    for i, row in enumerate(raw):
+        if len(row) != size:
+            r.fail(f"{where}[{i}]", f"has {len(row)} entries; the matrix is {size} x {size}")
+            bad = True
+            continue
+        for j, value in enumerate(row):
+            try:
+                r.check_number(value, f"{where}[{i}][{j}]")
+            except _Bad:
+                bad = True
+    if bad:
+        raise _Bad
+    return np.array(raw, dtype=np.float64).reshape(size, size)
 
 
 def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def plan_from_dict(data: Mapping[str, Any]) -> Plan:
-    """A plan from `{"routes": [{"vehicle_id": ..., "stops": [...]}, ...]}` or a result dict."""
+def plan_from_dict(data: Any) -> Plan:
+    """A plan from `{"routes": [{"vehicle_id": ..., "stops": [...]}, ...]}` or a result dict.
+
+    Other fields of a result (times, distances) are ignored; each route needs its
+    vehicle and its stops (`stops`, or `stop_ids` as a result writes them).
+    """
+    reader = _Reader()
+    routes: list[tuple[str, tuple[str, ...]]] = []
     try:
-        routes = data["routes"]
-        return Plan(
-            tuple(
-                (str(r["vehicle_id"]), tuple(str(s) for s in r.get("stops", r.get("stop_ids"))))
-                for r in routes
-            )
-        )
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise InputError(f"not a plan: {_plain(exc)}", field="routes") from None
+        if not isinstance(data, Mapping):
+            reader.fail("", f"a plan must be an object, not {_kind(data)}")
+            raise _Bad
+        for i, route in enumerate(reader.items(data, "", "routes", required=True)):
+            where = f"routes[{i}]"
+            if not isinstance(route, Mapping):
+                reader.fail(where, f"must be an object, not {_kind(route)}")
+                continue
+            try:
+                vehicle = reader.ident(route, where, "vehicle_id")
+                key = "stops" if "stops" in route else "stop_ids"
+                stops = reader.items(route, where, key, required=True)
+                ids = []
+                for k, stop in enumerate(stops):
+                    if isinstance(stop, int) and not isinstance(stop, bool):
+                        stop = str(stop)
+                    if not isinstance(stop, str) or not stop:
+                        reader.fail(f"{where}.{key}[{k}]", f"must be a stop id, not {stop!r}")
+                        continue
+                    ids.append(stop)
+                routes.append((vehicle, tuple(ids)))
+            except _Bad:
+                continue
+    except _Bad:
+        pass
+    reader.raise_if_any()
+    try:
+        return Plan(tuple(routes))
+    except InputError as exc:
+        raise InputError(exc.problems[0].message, field="routes") from None
 
 
 def result_to_dict(result: RoutingResult) -> dict[str, Any]:

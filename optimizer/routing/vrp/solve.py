@@ -29,12 +29,14 @@ from optimizer.routing.vrp.plans import ScoredPlan, score_plan
 from optimizer.routing.vrp.portfolio import EngineTask, run_portfolio
 from optimizer.routing.vrp.pyvrp_engine import pyvrp_available, pyvrp_unsupported
 from optimizer.routing.vrp.result import Plan, RoutingResult
-from optimizer.routing.vrp.scaling import Scaling, choose_scaling, to_integers
+from optimizer.routing.vrp.scaling import Scaling, choose_scaling, scaling_notes, to_integers
 from optimizer.routing.vrp.validate import validate
 
 log = logging.getLogger("optimizer.routing.vrp")
 
 ENGINES = ("auto", "ortools", "pyvrp")
+# PyVRP's random generator takes a 32-bit unsigned seed (OR-Tools routing takes none).
+SEED_MAX = 2**32 - 1
 # The second OR-Tools configuration when PyVRP cannot take the problem: a different
 # construction gives the two processes different starting points (OR-Tools has no seed).
 _SECOND_CONSTRUCTION = {
@@ -50,7 +52,7 @@ class SolveOptions:
 
     engine: str = "auto"
     workers: int = 0  # processes to use; 0 = min(2, cores)
-    scaling: Scaling | None = None  # None: the smallest exact power of ten, up to 1000
+    scaling: Scaling | None = None  # None: chosen by choose_scaling (exact where it can be)
     ortools: OrToolsParams = field(default_factory=OrToolsParams)
     max_iterations: int | None = None
     start_method: str | None = None  # multiprocessing start method for the second engine
@@ -78,7 +80,7 @@ def _tasks(
     if not params.first_solution:
         params = replace(params, first_solution=default_construction(problem))
     if options.engine == "pyvrp":
-        seeds = range(seed, seed + workers)
+        seeds = [engine_seed(seed, k) for k in range(workers)]
         return [EngineTask("pyvrp", s, max_iterations=limit) for s in seeds], ""
     if options.engine == "ortools" or unsupported:
         note = f"OR-Tools only ({unsupported})" if unsupported and options.engine == "auto" else ""
@@ -91,7 +93,12 @@ def _tasks(
     pyvrp = EngineTask("pyvrp", seed, max_iterations=limit)
     if workers < 2:
         return [pyvrp], ""
-    return [pyvrp, EngineTask("ortools+pyvrp", seed + 1, params, limit)], ""
+    return [pyvrp, EngineTask("ortools+pyvrp", engine_seed(seed, 1), params, limit)], ""
+
+
+def engine_seed(seed: int, offset: int) -> int:
+    """The seed of the `offset`-th engine process: distinct, and within PyVRP's range."""
+    return (seed + offset) % (SEED_MAX + 1)
 
 
 def default_construction(problem: RoutingProblem) -> str:
@@ -137,10 +144,14 @@ def solve(
     is never worse than the previous plan, where that plan is still feasible.
     """
     started = time.perf_counter()
-    if not (isinstance(time_limit, int | float) and math.isfinite(time_limit) and time_limit > 0):
+    if isinstance(time_limit, bool) or not (
+        isinstance(time_limit, int | float) and math.isfinite(time_limit) and time_limit > 0
+    ):
         raise InputError("must be a number of seconds > 0", field="time_limit")
-    if not isinstance(seed, int) or seed < 0:
-        raise InputError("must be an integer >= 0", field="seed")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= SEED_MAX:
+        raise InputError(f"must be an integer from 0 to {SEED_MAX}", field="seed")
+    if warm_start is not None and not isinstance(warm_start, Plan | RoutingResult):
+        raise InputError("must be a Plan or a RoutingResult", field="warm_start")
     options = options or SolveOptions()
     report = validate(problem)
     if not report.ok:
@@ -148,7 +159,7 @@ def solve(
     scaling = options.scaling or choose_scaling(problem)
     data = to_integers(problem, scaling)
     tasks, note = _tasks(problem, seed, options)
-    notes = [note] if note else []
+    notes = ([note] if note else []) + scaling_notes(problem, scaling)
 
     candidates: list[ScoredPlan] = []
     initial_routes = None

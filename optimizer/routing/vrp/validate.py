@@ -3,6 +3,14 @@
 Each check looks at the best case, a vehicle driving out to the stop and back
 (assuming travel times obey the triangle inequality, as road and straight-line
 times do), so anything reported here is infeasible in every plan.
+
+Codes, per stop: `over_capacity` (weight or volume above every capacity),
+`no_shift` (the vehicle's shift misses its depot's hours), `service_too_long`
+(longer than the whole working time), `window_before_depot_opens`,
+`window_unreachable` (closes before any vehicle can arrive), `service_too_late`
+(cannot be back at the depot in time), `route_too_long` (even the best trip
+breaks the duration limit), `no_vehicle` (different reasons per vehicle class,
+each given); per pair: `pair`; for the fleet: `fleet_capacity`.
 """
 
 from __future__ import annotations
@@ -102,6 +110,7 @@ def _over(load: Load, capacity: Load) -> str:
 
 
 def _single_stop_reason(problem: RoutingProblem, v: int, stop: Stop) -> _Reason | None:
+    """Why vehicle `v` cannot serve `stop` even on a trip of its own, or None if it can."""
     vehicle = problem.vehicles[v]
     start, end = problem.depot(vehicle.start_depot), problem.depot(vehicle.end_depot)
     over = _over(_carried(problem, stop), vehicle.capacity)
@@ -109,8 +118,26 @@ def _single_stop_reason(problem: RoutingProblem, v: int, stop: Stop) -> _Reason 
         return _Reason("over_capacity", f"demand {over}")
     duration = problem.travel.duration
     leave = max(vehicle.shift.open, start.hours.open)
-    if leave > min(vehicle.shift.close, start.hours.close):
+    latest_leave = min(vehicle.shift.close, start.hours.close)
+    if leave > latest_leave:
         return _Reason("no_shift", "the vehicle's shift does not overlap its depot's hours")
+    limit = min(vehicle.shift.close, end.hours.close)
+    if stop.service_time > limit - leave + _TOLERANCE:
+        return _Reason(
+            "service_too_long",
+            f"its service takes {stop.service_time:g} min, longer than the whole working "
+            f"time from {leave:g} to {limit:g}",
+        )
+    if stop.latest < leave - _TOLERANCE:
+        opener = (
+            f"depot {start.id!r} opens"
+            if start.hours.open >= vehicle.shift.open
+            else "the vehicle's shift starts"
+        )
+        return _Reason(
+            "window_before_depot_opens",
+            f"window closes at {stop.latest:g}, before {opener} at {leave:g}",
+        )
     reach = leave + duration[start.location, stop.location]
     if reach > stop.latest + _TOLERANCE:
         return _Reason(
@@ -121,22 +148,56 @@ def _single_stop_reason(problem: RoutingProblem, v: int, stop: Stop) -> _Reason 
     begin = next((max(reach, w.open) for w in stop.windows if reach <= w.close + _TOLERANCE), reach)
     done = begin + stop.service_time
     back = done + duration[stop.location, end.location]
-    limit = min(vehicle.shift.close, end.hours.close)
     if back > limit + _TOLERANCE:
         return _Reason(
             "service_too_late",
             f"service cannot end before {done:.2f}, too late to be back at depot {end.id!r} "
             f"by {limit:g}",
         )
-    shortest = duration[start.location, stop.location] + stop.service_time
-    shortest += duration[stop.location, end.location]
+    shortest = _shortest_trip(problem, v, stop, leave, latest_leave, limit)
     if shortest > vehicle.max_duration + _TOLERANCE:
+        driving = duration[start.location, stop.location] + duration[stop.location, end.location]
+        waiting = shortest - driving - stop.service_time
+        detail = f", {waiting:.2f} of it waiting for the window" if waiting > _TOLERANCE else ""
         return _Reason(
             "route_too_long",
-            f"a round trip to it takes at least {shortest:.2f} min, over the "
+            f"a trip to it takes at least {shortest:.2f} min{detail}, over the "
             f"{vehicle.max_duration:g} min route limit",
         )
     return None
+
+
+def _shortest_trip(
+    problem: RoutingProblem, v: int, stop: Stop, leave: float, latest_leave: float, limit: float
+) -> float:
+    """Least duration of a trip to `stop` alone and back, over every allowed departure.
+
+    The best departure arrives as a window opens, or leaves as early or as late as
+    allowed; anything in between only adds waiting or ends later.
+    """
+    vehicle = problem.vehicles[v]
+    start, end = problem.depot(vehicle.start_depot), problem.depot(vehicle.end_depot)
+    there = problem.travel.duration[start.location, stop.location]
+    back = problem.travel.duration[stop.location, end.location]
+    candidates = {leave}
+    if math.isfinite(latest_leave):
+        candidates.add(latest_leave)
+    for window in stop.windows:
+        if leave <= window.open - there <= latest_leave:
+            candidates.add(window.open - there)
+    best = math.inf
+    for departure in candidates:
+        arrival = departure + there
+        begin = next(
+            (max(arrival, w.open) for w in stop.windows if arrival <= w.close + _TOLERANCE),
+            arrival if not stop.windows or stop.soft else None,
+        )
+        if begin is None:
+            continue
+        finish = begin + stop.service_time + back
+        if finish <= limit + _TOLERANCE:
+            best = min(best, finish - departure)
+    return best
 
 
 def _summarise(
@@ -146,7 +207,9 @@ def _summarise(
     if codes == {"over_capacity"}:
         return "over_capacity", _capacity_message(problem, stop)
     if len(codes) == 1:
-        return reasons[0].code, reasons[0].message
+        messages = list(dict.fromkeys(r.message for r in reasons))
+        shown = "; ".join(messages[:3]) + ("; ..." if len(messages) > 3 else "")
+        return reasons[0].code, shown
     details = "; ".join(f"{label}: {r.message}" for label, r in zip(labels, reasons, strict=True))
     return "no_vehicle", f"no vehicle can serve it ({details})"
 
@@ -191,12 +254,17 @@ def _pair_reason(
 
 
 def _fleet_problem(problem: RoutingProblem, servable: set[str]) -> Problem | None:
-    """Total required deliveries above the fleet's capacity (stops already reported aside)."""
+    """Total required deliveries above the fleet's capacity (stops already reported aside).
+
+    Only vehicles that can work at all count: one whose shift misses its depot's
+    hours carries nothing.
+    """
     paired = problem.partner
     counted = [s for s in problem.stops if s.required and s.id not in paired and s.id in servable]
+    working = [v for v in problem.vehicles if _can_work(problem, v)]
     for dimension in ("weight", "volume"):
         demand = sum(getattr(s.demand, dimension) for s in counted)
-        capacity = sum(getattr(v.capacity, dimension) for v in problem.vehicles)
+        capacity = sum(getattr(v.capacity, dimension) for v in working)
         if math.isfinite(capacity) and demand > capacity + _TOLERANCE:
             return Problem(
                 "vehicles",
@@ -205,3 +273,8 @@ def _fleet_problem(problem: RoutingProblem, servable: set[str]) -> Problem | Non
                 "fleet_capacity",
             )
     return None
+
+
+def _can_work(problem: RoutingProblem, vehicle: Vehicle) -> bool:
+    start = problem.depot(vehicle.start_depot)
+    return max(vehicle.shift.open, start.hours.open) <= min(vehicle.shift.close, start.hours.close)

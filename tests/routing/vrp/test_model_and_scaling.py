@@ -135,3 +135,94 @@ def test_solver_arrays_follow_depots_then_stops():
     assert data.num_depots == 2
     assert np.array_equal(data.distance[0], [0, 10, 4, 7])
     assert data.vehicle_start.tolist() == [1]
+
+
+def test_fractional_costs_are_exact_in_solver_integers():
+    """Fixed costs, drop penalties and per-minute rates that are not integers stay exact.
+
+    With fractional times (0.001 min) a rate of 0.37 per minute needs 10**5 cost units per
+    distance unit: 37 per thousandth of a minute. A drop penalty of 2.5 must not round to 2.
+    """
+    problem = line_problem(
+        [1, 2.5],
+        stops=[
+            {"windows": window(0, 1.001), "soft": True, "lateness_penalty": 0.37},
+            {"required": False, "drop_penalty": 2.5},
+        ],
+        vehicles=[{"fixed_cost": 7.25, "duration_cost": 0.125}],
+    )
+    scaling = choose_scaling(problem)
+    assert scaling.time == 1000
+    data = to_integers(problem, scaling)
+    ds, ts = scaling.distance, scaling.time
+    assert data.lateness_cost[1] * ts == pytest.approx(0.37 * ds, abs=1e-9)
+    assert data.duration_cost[0] * ts == pytest.approx(0.125 * ds, abs=1e-9)
+    assert data.drop_penalty[2] == pytest.approx(2.5 * ds, abs=1e-9)
+    assert data.fixed_cost[0] == pytest.approx(7.25 * ds, abs=1e-9)
+    assert data.distance[0, 2] == pytest.approx(2.5 * ds, abs=1e-9)
+
+
+def test_integer_data_keeps_small_scales():
+    """Integer costs and a rate of 0.5 per minute need only ten cost units per distance unit."""
+    problem = line_problem(
+        [3], stops=[{"windows": window(0, 2), "soft": True, "lateness_penalty": 0.5}]
+    )
+    assert choose_scaling(problem) == Scaling(10, 1, 1)
+
+
+def test_fractional_lateness_rates_order_the_plan_correctly():
+    """Rates 0.3 and 0.6 per minute used to round to the same integer and pick the wrong order.
+
+    Serving s2 first makes s1 22 min late (0.3 x 22 = 6.6); s1 first makes s2 20 min late
+    (0.6 x 20 = 12). Both orders drive 42, so the optimum is 48.6, with s2 first.
+    """
+    from optimizer.routing.vrp import SolveOptions, solve
+    from optimizer.routing.vrp.check import check_result
+    from tests.routing.vrp.builders import brute_force_optimum
+
+    soft = {"soft": True, "service_time": 0.5}
+    problem = line_problem(
+        [10, -11],
+        stops=[
+            {"windows": window(0, 10.5), "lateness_penalty": 0.3, **soft},
+            {"windows": window(0, 11.5), "lateness_penalty": 0.6, **soft},
+        ],
+    )
+    optimum, plan = brute_force_optimum(problem)
+    assert optimum == pytest.approx(48.6) and plan == {"v1": ["s2", "s1"]}
+    options = SolveOptions(engine="ortools", workers=1, max_iterations=100)
+    result = solve(problem, 2.0, options=options)
+    assert check_result(problem, result).feasible
+    assert result.objective == pytest.approx(optimum)
+
+
+def test_costs_too_large_for_the_solvers_are_refused_with_the_field():
+    """Costs so large that a plan's objective could overflow 64 bits name their biggest source."""
+    problem = line_problem([3, 5], vehicles=[{"fixed_cost": 5e18}])
+    with pytest.raises(InputError) as raised:
+        choose_scaling(problem)
+    assert raised.value.field == "vehicles.fixed_cost"
+
+
+def test_large_costs_get_a_coarser_scale_instead_of_overflowing():
+    """Fractional distances of 10**15 still fit: the cost scale stops where 64 bits end."""
+    problem = line_problem([1e15 + 0.25, 2e15 + 0.5])
+    scaling = choose_scaling(problem)
+    data = to_integers(problem, scaling)
+    assert scaling.distance < 1000  # the finest scale would overflow
+    assert data.worst_cost * (len(problem.stops) + 2) < 2**62
+    with pytest.raises(InputError) as raised:
+        to_integers(problem, Scaling(distance=10**6, time=1, load=1))
+    assert raised.value.field == "scaling"
+
+
+def test_times_and_loads_too_large_for_64_bits_are_refused_or_coarsened():
+    """Huge fractional times get a coarser scale; impossibly huge ones are an input error."""
+    coarse = line_problem([3], stops=[{"windows": window(0.125, 1e16)}])
+    assert choose_scaling(coarse).time == 100  # 1000 would exact 0.125 but overflow
+    with pytest.raises(InputError) as raised:
+        choose_scaling(line_problem([3], stops=[{"windows": window(0, 1e19)}]))
+    assert raised.value.field == "time"
+    with pytest.raises(InputError) as raised:
+        choose_scaling(line_problem([3], stops=[{"demand": load(1e19)}]))
+    assert raised.value.field == "load"

@@ -54,7 +54,99 @@ def test_every_defect_is_reported_with_its_path():
     with pytest.raises(InputError) as raised:
         problem_from_dict(broken)
     fields = {p.field for p in raised.value.problems}
-    assert {"stops[0].close", "vehicles[1]", "stops[2]"} <= fields
+    assert fields == {"stops[0].windows[0].close", "vehicles[1].id", "stops[2].service_time"}
+
+
+def defects(mutate) -> dict[str, str]:
+    """The problems reading PROBLEM after `mutate(copy)` reports, by field."""
+    broken = json.loads(json.dumps(PROBLEM))
+    mutate(broken)
+    with pytest.raises(InputError) as raised:
+        problem_from_dict(broken)
+    return {p.field: p.message for p in raised.value.problems}
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "field", "message"),
+    [
+        (("stops", 0, "colour"), "red", "stops[0].colour", "unknown field"),
+        ((None, "extra"), 1, "extra", "unknown field"),
+        (("vehicles", 0, "capacity", "height"), 2, "vehicles[0].capacity.height", "unknown field"),
+        (("stops", 1, "service_time"), -5, "stops[1].service_time", "must be >= 0"),
+        (("stops", 1, "service_time"), math.nan, "stops[1].service_time", "finite"),
+        (("vehicles", 1, "fixed_cost"), math.inf, "vehicles[1].fixed_cost", "finite"),
+        (("vehicles", 0, "max_duration"), math.inf, "vehicles[0].max_duration", "write null"),
+        (("vehicles", 0, "capacity", "weight"), -1, "vehicles[0].capacity.weight", ">= 0"),
+        (("stops", 3, "drop_penalty"), math.nan, "stops[3].drop_penalty", "finite"),
+        (("stops", 0, "windows"), [[0, math.inf]], "stops[0].windows[0][1]", "write null"),
+        (("stops", 0, "windows"), [[-1, 5]], "stops[0].windows[0][0]", ">= 0"),
+        (("stops", 0, "windows"), [[0]], "stops[0].windows[0]", "[open, close]"),
+        (("stops", 1, "soft"), "false", "stops[1].soft", "true or false"),
+        (("stops", 3, "required"), 0, "stops[3].required", "true or false"),
+        (("stops", 0, "location"), 1.5, "stops[0].location", "integer"),
+        (("depots", 0, "location"), True, "depots[0].location", "integer"),
+        (("stops", 0, "id"), None, "stops[0].id", "non-empty string"),
+        (("locations", 2), [1, math.nan], "locations[2][1]", "finite"),
+        ((None, "speed"), 0.5, "speed", "only applies"),
+        ((None, "name"), 3, "name", "string"),
+        (("pairs", 0, "pickup"), ["pick"], "pairs[0].pickup", "non-empty string"),
+    ],
+)
+def test_strict_reader_names_the_field(where, value, field, message):
+    """Unknown, negative, NaN, infinite or mistyped fields are input errors naming the field."""
+
+    def mutate(data):
+        target = data
+        *parents, key = where
+        for part in parents:
+            if part is not None:
+                target = target[part]
+        if key == "speed":  # speed is only meaningful with locations: swap to a matrix first
+            data["matrix"] = {"distance": [[0]], "duration": [[0]]}
+            del data["locations"]
+        target[key] = value
+
+    found = defects(mutate)
+    assert field in found, found
+    assert message in found[field]
+
+
+@pytest.mark.parametrize("field", ["depots", "vehicles", "stops"])
+def test_missing_section_is_named(field):
+    """A problem without its depots, vehicles or stops says which is missing."""
+    found = defects(lambda data: data.pop(field))
+    assert found == {field: "is required"}
+
+
+def test_every_bad_field_of_one_object_is_reported():
+    """A stop with three bad fields gets three problems, not just the first."""
+
+    def mutate(data):
+        data["stops"][0].update(service_time=-1, soft="yes", demand={"weight": math.nan})
+
+    found = defects(mutate)
+    assert {"stops[0].service_time", "stops[0].soft", "stops[0].demand.weight"} <= set(found)
+
+
+def test_both_locations_and_matrix_is_refused():
+    """Travel must come from exactly one source."""
+
+    def mutate(data):
+        data["matrix"] = {"distance": [[0]], "duration": [[0]]}
+
+    assert "either 'locations'" in defects(mutate)["locations"]
+
+
+def test_matrix_entries_are_checked_one_by_one():
+    """A negative or NaN matrix entry is named by its row and column."""
+    data = json.loads(json.dumps(PROBLEM))
+    del data["locations"]
+    data["matrix"] = {"distance": [[0, 1], [-1, 0]], "duration": [[0, math.nan], [1, 0]]}
+    data["stops"], data["pairs"] = [], []
+    with pytest.raises(InputError) as raised:
+        problem_from_dict(data)
+    fields = {p.field for p in raised.value.problems}
+    assert fields == {"matrix.distance[1][0]", "matrix.duration[0][1]"}
 
 
 def test_round_trip_keeps_the_problem():
@@ -106,3 +198,18 @@ def test_vrp_command_validate_and_bad_json(tmp_path, capsys):
     path.write_text("{not json")
     assert main(["vrp", str(path), "--time-limit", "1"]) == 2
     assert "not valid JSON" in capsys.readouterr().err
+
+
+def test_plan_reads_back_from_a_result_and_names_bad_routes():
+    """A result's JSON is a valid warm start; a malformed plan names the route and entry."""
+    from optimizer.routing.vrp import SolveOptions, plan_from_dict, result_to_dict, solve
+
+    problem = problem_from_dict(PROBLEM)
+    result = solve(problem, 1.0, options=SolveOptions(workers=1, max_iterations=20))
+    assert plan_from_dict(json.loads(json.dumps(result_to_dict(result)))) == result.plan()
+    with pytest.raises(InputError) as raised:
+        plan_from_dict({"routes": [{"vehicle_id": "van", "stops": ["pick", None]}, 7]})
+    assert {p.field for p in raised.value.problems} == {"routes[0].stops[1]", "routes[1]"}
+    with pytest.raises(InputError) as raised:
+        plan_from_dict({"routes": [{"stops": []}]})
+    assert raised.value.field == "routes[0].vehicle_id"

@@ -164,3 +164,58 @@ def test_portfolio_works_with_spawned_processes():
     result = solve(problem, 10.0, options=options)
     assert check_result(problem, result).feasible
     assert not [note for note in result.notes if "failed" in note or "no answer" in note]
+
+
+def changed(problem: RoutingProblem, change: str) -> RoutingProblem:
+    """Today's problem: yesterday's with stops gone, a vehicle gone, or tighter limits."""
+    from dataclasses import replace
+
+    stops, vehicles = problem.stops, problem.vehicles
+    if change == "stops_removed":
+        stops = stops[::2]
+    elif change == "vehicle_removed":
+        vehicles = vehicles[1:]
+    elif change == "capacity_cut":
+        vehicles = tuple(replace(v, capacity=Load(25, math.inf)) for v in vehicles)
+    elif change == "duration_limit":
+        vehicles = tuple(replace(v, max_duration=200.0) for v in vehicles)
+    elif change == "all_optional":
+        stops = tuple(replace(s, required=False, drop_penalty=40.5) for s in stops)
+    return RoutingProblem(
+        problem.depots, vehicles, stops, problem.travel, coordinates=problem.coordinates
+    )
+
+
+CHANGES = ["stops_removed", "vehicle_removed", "capacity_cut", "duration_limit", "all_optional"]
+
+
+@pytest.mark.parametrize("engine", ["ortools", "pyvrp", "auto"])
+@pytest.mark.parametrize("change", CHANGES)
+def test_warm_start_from_yesterdays_plan_after_a_change(change, engine):
+    """Yesterday's result as warm start after a change: no crash, checked, no worse than it.
+
+    "No worse" is measured on the part of yesterday's plan still valid today, by the checker.
+    """
+    yesterday = scattered_problem(14)
+    previous = solve(yesterday, 2.0, options=quick("auto", 200))
+    today = changed(yesterday, change)
+    still_valid = {
+        route.vehicle_id: [s for s in route.stop_ids if s in today.stop_index]
+        for route in previous.routes
+        if route.vehicle_id in today.vehicle_index
+    }
+    baseline = check_plan(today, still_valid)
+    result = solve(today, 2.0, seed=3, warm_start=previous, options=quick(engine, 20))
+    report = check_result(today, result)
+    assert report.feasible, report.violations
+    if baseline.feasible:
+        assert result.objective <= baseline.cost + 1e-9
+
+
+def test_warm_start_of_the_wrong_type_is_an_input_error():
+    """A dict where a Plan belongs is refused with the field named, not a crash deep inside."""
+    from optimizer.errors import InputError
+
+    with pytest.raises(InputError) as raised:
+        solve(line_problem([2]), 1.0, warm_start={"v1": ["s1"]})  # type: ignore[arg-type]
+    assert raised.value.field == "warm_start"

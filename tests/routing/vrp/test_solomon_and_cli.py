@@ -144,3 +144,33 @@ def test_cli_rejects_bad_arguments_cleanly(tiny_file, capsys):
     assert "must be > 0" in capsys.readouterr().err
     assert main(["vrptw", "/nonexistent/R101.txt", "--time-limit", "1"]) == 2
     assert "file not found" in capsys.readouterr().err
+
+
+def test_cli_warm_start_with_more_routes_than_vehicles(tiny_file, tmp_path, capsys):
+    """A previous plan from a bigger fleet is used as far as it goes; the rest is planned afresh."""
+    previous = tmp_path / "previous.json"
+    previous.write_text(json.dumps({"routes": [[1], [2], [3], [4]]}))
+    args = ["vrptw", str(tiny_file), "--time-limit", "1", "--json", "--max-iterations", "50"]
+    assert main([*args, "--warm-start", str(previous)]) == 0
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert sorted(c for route in out["routes"] for c in route) == [1, 2, 3, 4]
+    assert "4 routes for 3 vehicles" in captured.err
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"routes": [5, [1]]}', "routes[0]: must be a list of customer ids"),
+        ('{"routes": [[1, true]]}', "routes[0]: must be a list of customer ids"),
+        ('{"plan": []}', "has no 'routes' list"),
+        ('{"routes": [[1, NaN]]}', "NaN is not a JSON value"),
+    ],
+)
+def test_cli_malformed_warm_start_is_an_input_error(tiny_file, tmp_path, capsys, content, message):
+    """A warm-start file of the wrong shape is named, exit 2, never a traceback."""
+    previous = tmp_path / "previous.json"
+    previous.write_text(content)
+    args = ["vrptw", str(tiny_file), "--time-limit", "1", "--warm-start", str(previous)]
+    assert main(args) == 2
+    assert message in capsys.readouterr().err
