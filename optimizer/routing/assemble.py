@@ -18,7 +18,7 @@ import numpy as np
 
 from optimizer.routing.capacity import CapacityLedger
 from optimizer.routing.context import PlanningContext
-from optimizer.routing.itinerary import Itinerary, ItineraryStatus, Leg, Reason
+from optimizer.routing.itinerary import Itinerary, ItineraryStatus, Leg, Reason, late_detail
 from optimizer.routing.kpis import PlanKpis, compute_kpis
 from optimizer.routing.search import find_itinerary
 from optimizer.status import SolveStatus
@@ -465,15 +465,17 @@ def build_itineraries(
                 )
             )
         late = int(candidates.member_late[candidate][slot])
+        delivered = int(candidates.member_delivered[candidate][slot])
         result.append(
             Itinerary(
                 shipment=shipment.id,
                 status=ItineraryStatus.LATE if late else ItineraryStatus.ON_TIME,
                 legs=tuple(legs),
-                delivered_at=int(candidates.member_delivered[candidate][slot]),
+                delivered_at=delivered,
                 late_minutes=late,
                 late_penalty=levels[shipment.service].penalty(late),
                 reason=_late_reason(context, member, ledger) if late else None,
+                detail=late_detail(delivered, shipment.deliver_by) if late else "",
             )
         )
     return result

@@ -154,6 +154,10 @@ def test_a_cheap_late_route_can_beat_paying_for_air():
     standard = [it for it in plan.itineraries if it.shipment[0] == "S"]
     assert {it.reason for it in standard} == {Reason.LATE_CHEAPER}
     assert {it.late_penalty for it in standard} == {600}
+    # The detail names the window it misses and when the parcel arrives instead.
+    assert {it.detail for it in standard} == {
+        "delivered 2025-03-29T17:00Z, after deliver_by 2025-03-27T00:00Z"
+    }
     assert_feasible(network, shipments, plan.itineraries)
 
 
