@@ -68,6 +68,14 @@ class AssignmentResult:
     variables: int
     constraints: int
     fixed_flows: int
+    # Departures that could be overfilled (kg or parcels); all others can never be,
+    # however the members of the flows touching them are dealt out.
+    binding_g: frozenset[int] = frozenset()
+    binding_parcels: frozenset[int] = frozenset()
+
+    @property
+    def binding(self) -> frozenset[int]:
+        return self.binding_g | self.binding_parcels
 
 
 def _union_find(parent: list[int], a: int) -> int:
@@ -135,12 +143,11 @@ def solve_assignment(
         for dep in touched:
             potential_g[dep] = potential_g.get(dep, 0) + load
             potential_p[dep] = potential_p.get(dep, 0) + units
-    binding = {
-        dep
-        for dep in potential_g
-        if potential_g[dep] > problem.capacity_g[dep]
-        or potential_p[dep] > problem.capacity_parcels[dep]
-    }
+    binding_g = frozenset(dep for dep in potential_g if potential_g[dep] > problem.capacity_g[dep])
+    binding_p = frozenset(
+        dep for dep in potential_p if potential_p[dep] > problem.capacity_parcels[dep]
+    )
+    binding = binding_g | binding_p
 
     fixed_cost = 0
     model_flows: list[int] = []
@@ -213,6 +220,8 @@ def solve_assignment(
         variables=variables,
         constraints=constraints,
         fixed_flows=fixed_flows,
+        binding_g=binding_g,
+        binding_parcels=binding_p,
     )
 
 

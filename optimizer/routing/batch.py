@@ -15,7 +15,14 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from optimizer.errors import InputError, OptimizerError
-from optimizer.routing.assemble import BatchPlan, distribute, finish_plan, repair, rescue
+from optimizer.routing.assemble import (
+    BatchPlan,
+    distribute,
+    finish_plan,
+    improve,
+    repair,
+    rescue,
+)
 from optimizer.routing.assignment import AssignmentProblem, Cancelled, solve_assignment
 from optimizer.routing.context import PlanningContext, Progress, prepare_planning
 from optimizer.routing.network import Network
@@ -41,10 +48,8 @@ def assignment_problem(context: PlanningContext) -> AssignmentProblem:
     timetable = context.timetable
     candidates = context.candidates
     flows = context.flows
-    weights = context.arrays.weight_g
     sizes = flows.sizes
-    totals = np.add.reduceat(weights[flows.members], flows.starts[:-1]) if len(flows) else sizes
-    unit_weight = -(-totals // np.maximum(sizes, 1))
+    unit_weight = flows.unit_weights(context.arrays.weight_g)
     per_departure_lane = np.repeat(
         np.arange(len(timetable.lanes)), np.diff(timetable.departure_offsets)
     )
@@ -100,10 +105,17 @@ def optimise(
     _check(should_stop)
     if progress:
         progress(0.92, "assigning shipments to itineraries")
-    choice = distribute(context, result.counts, result.overflow)
+    choice = distribute(
+        context,
+        result.counts,
+        result.overflow,
+        binding_g=result.binding_g,
+        binding_parcels=result.binding_parcels,
+    )
     choice, moved, ledger = repair(context, choice)
     if moved:
         log.info("capacity repair moved %d shipments", moved)
+    improved = improve(context, choice, ledger)
     rescued = rescue(context, choice, ledger)
     plan = finish_plan(
         context,
@@ -124,6 +136,7 @@ def optimise(
             "constraints": result.constraints,
             "model_objective": result.objective,
             "repaired": moved,
+            "improved": improved,
             "rescued": len(rescued),
             "prepare_seconds": round(context.prepare_seconds, 3),
             "model_seconds": round(result.solve_seconds, 3),

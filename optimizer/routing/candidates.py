@@ -8,9 +8,10 @@ handling). Every member's price on every lane is computed once, vectorised, so a
 candidate's cost for each member is exact; the model uses the flow's mean.
 
 Kept per flow: the `paths_per_flow` paths with the lowest mean cost (freight + risk
-+ late penalty), the fastest path, and variants that wait for later departures of
-the bottleneck (smallest-capacity) leg: the next `later_departures` on the best
-path, the next one on the second best.
++ late penalty), every member's own cheapest path (members differ in weight and
+deadline, so they may rank paths differently), the fastest path, and variants
+that wait for later departures of the bottleneck (smallest-capacity) leg: the next
+`later_departures` on the best path, the next one on the second best.
 """
 
 from __future__ import annotations
@@ -234,6 +235,7 @@ def build_candidates(
             price[lane] = freight + int(timetable.lane_risk[lane])
         ready = flows.ready[group_flows]
         path_cost = []
+        member_total = np.full((len(paths), len(members)), np.inf)
         timing = []
         unit = np.full((len(group_flows), len(paths)), np.inf)
         finals = np.full((len(group_flows), len(paths)), np.inf)
@@ -243,6 +245,7 @@ def build_candidates(
             final = readies[:, -1]
             _, _, penalty = _penalties(arrays, members, final[flow_of_member])
             totals = np.add.reduceat(member_cost + penalty, offsets[:-1])
+            member_total[p] = np.where(valid[flow_of_member], member_cost + penalty, np.inf)
             unit[:, p] = np.where(valid, totals / sizes, np.inf)
             finals[:, p] = np.where(valid, final, np.inf)
             path_cost.append(member_cost)
@@ -256,6 +259,9 @@ def build_candidates(
                 result.unroutable[flow] = diagnose(timetable, sample, origin, destination)
                 continue
             chosen = valid_paths[: policy.paths_per_flow]
+            own = member_total[:, offsets[row] : offsets[row + 1]].argmin(axis=0)
+            for p in sorted(set(own.tolist()) - set(chosen), key=valid_paths.index):
+                chosen.append(p)
             if int(fastest[row]) not in chosen and np.isfinite(finals[row, fastest[row]]):
                 chosen.append(int(fastest[row]))
             flow_members = members[offsets[row] : offsets[row + 1]]

@@ -148,6 +148,22 @@ def check_itinerary(
         bad(None, "status", "routed itinerary has no legs")
         return found
     node_id, ready, first = start if start is not None else (shipment.origin, shipment.ready_at, 0)
+    if first > len(itinerary.legs):
+        bad(None, "resume", f"resumes after leg {first}, the itinerary has {len(itinerary.legs)}")
+        return found
+    if first > 0:
+        travelled = itinerary.legs[first - 1]
+        if travelled.destination != node_id:
+            bad(first - 1, "resume", f"ends at {travelled.destination}, resumes at {node_id}")
+        if ready < travelled.ready_at:
+            bad(
+                first - 1,
+                "resume",
+                f"resumes at {_instant(ready)}, before the parcel is ready there "
+                f"({_instant(travelled.ready_at)})",
+            )
+    elif node_id == shipment.origin and ready < shipment.ready_at:
+        bad(None, "resume", f"starts at {_instant(ready)}, before it is ready")
     nodes = network.node_by_id
     lanes = network.lane_by_id
     for index, leg in enumerate(itinerary.legs):

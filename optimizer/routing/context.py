@@ -73,7 +73,7 @@ def prepare_planning(
         progress(0.0, "building timetable")
     timetable = timetable or build_timetable(network, shipments, scores, horizon)
     arrays = ShipmentArrays.build(shipments, timetable)
-    flows = build_flows(arrays, timetable)
+    flows = build_flows(arrays, timetable, policy.weight_classes_g)
     if progress:
         progress(0.05, f"{len(flows)} flows from {len(shipments)} shipments; finding candidates")
 

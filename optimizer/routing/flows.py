@@ -1,11 +1,20 @@
 """Aggregating alike shipments into flows, so the batch model grows with lanes, not parcels.
 
-Shipments are alike when they share origin, destination, cut-off epoch at the
-origin (they make the same departures out of it, so every path times the same for
-all of them), service level, eligibility class (the set of lanes that accept every one of them: by
-category, by weight under each lane's limit, minus lanes excluded for their carrier
-score), chargeable-weight band and due day. The last two keep a flow's members
-close in price and deadline, so the flow's mean cost is a faithful model of each.
+Shipments are alike when they share origin, destination, ready-time bucket, service
+level, category class, delivery day and weight class:
+- the ready bucket is the cut-off epoch at the origin (how many departure cut-offs
+  out of it the shipment has already missed), so every member makes the same
+  departures and every timed path is identical for all of them;
+- the category class is the set of lanes that accept every member (category, weight
+  under each lane's limit, minus lanes excluded for their carrier score);
+- the delivery day is the UTC day of `deliver_by`, so members share a deadline day;
+- the weight class is one of a few wide classes (`PlanningPolicy.weight_classes_g`),
+  so the model can still tell light parcels from heavy ones on kg-tight departures.
+Within a class, weight, dimensions and exact deadline are not part of the key, so a
+flow's members may differ in price. The model loads a unit with the flow's mean
+weight and prices it at the mean cost; `assemble.distribute` then deals members to
+the chosen candidates by their own exact costs, and the candidates include every
+member's own cheapest path.
 A flow travels on the departures its latest-ready member makes, so every
 member can take every candidate of its flow.
 """
@@ -22,8 +31,6 @@ from optimizer.routing.timetable import Timetable
 from optimizer.timeutil import MINUTES_PER_DAY
 
 NO_TIME = np.iinfo(np.int64).min
-WEIGHT_BANDS_G = np.array([250, 500, 1000, 2000, 3000, 5000, 10000, 20000, 30000], np.int64)
-TYPICAL_DIVISOR = 6000
 
 
 @dataclass
@@ -109,6 +116,13 @@ class Flows:
     def sizes(self) -> np.ndarray:
         return np.diff(self.starts)
 
+    def unit_weights(self, weight_g: np.ndarray) -> np.ndarray:
+        """Each flow's mean member weight, rounded up: what one unit loads in the model."""
+        if not len(self):
+            return np.zeros(0, np.int64)
+        totals = np.add.reduceat(weight_g[self.members], self.starts[:-1])
+        return -(-totals // np.maximum(self.sizes, 1))
+
 
 def eligibility_classes(
     arrays: ShipmentArrays, timetable: Timetable
@@ -162,18 +176,15 @@ def cutoff_epochs(arrays: ShipmentArrays, timetable: Timetable) -> np.ndarray:
     return epochs
 
 
-def weight_band(arrays: ShipmentArrays) -> np.ndarray:
-    """Band of the typical chargeable weight, so a flow's members cost about the same."""
-    volume = arrays.dims_mm[:, 0] * arrays.dims_mm[:, 1] * arrays.dims_mm[:, 2]
-    chargeable = np.maximum(arrays.weight_g, volume // TYPICAL_DIVISOR)
-    return np.searchsorted(WEIGHT_BANDS_G, chargeable, side="left")
-
-
-def build_flows(arrays: ShipmentArrays, timetable: Timetable) -> Flows:
+def build_flows(
+    arrays: ShipmentArrays, timetable: Timetable, weight_classes_g: Sequence[int] = (1000, 5000)
+) -> Flows:
     """Group shipments into flows (see module doc)."""
     eligibility, masks = eligibility_classes(arrays, timetable)
     bucket = cutoff_epochs(arrays, timetable)
     due_day = (arrays.deliver_by - timetable.horizon.start) // MINUTES_PER_DAY
+    bounds = np.asarray(weight_classes_g, dtype=np.int64)
+    weight_class = np.searchsorted(bounds, arrays.weight_g, side="left")
     keys = np.stack(
         [
             arrays.origin,
@@ -181,8 +192,8 @@ def build_flows(arrays: ShipmentArrays, timetable: Timetable) -> Flows:
             bucket,
             arrays.service,
             eligibility,
-            weight_band(arrays),
             due_day,
+            weight_class,
         ],
         axis=1,
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from optimizer.timeutil import format_instant
+
 
 class ItineraryStatus(StrEnum):
     ON_TIME = "on_time"  # delivered inside the window
@@ -91,3 +93,10 @@ class Itinerary:
     @property
     def departure(self) -> int | None:
         return self.legs[0].departure if self.legs else None
+
+
+def late_detail(delivered_at: int, deliver_by: int) -> str:
+    """Why-late text naming the window's end and the delivery instead (both UTC)."""
+    return (
+        f"delivered {format_instant(delivered_at)}, after deliver_by {format_instant(deliver_by)}"
+    )

@@ -1,7 +1,8 @@
 """Re-planning after disruptions: only the affected shipments move, from where they are now.
 
 Disruptions: a cancelled departure, a delayed departure, a customs hold, a lost
-parcel. Every other itinerary is returned unchanged (the same object) and keeps
+parcel. Re-routed parcels book neither cancelled nor delayed departures. Every
+other itinerary is returned unchanged (the same object) and keeps
 its capacity; affected shipments release the legs they have not started and get
 a new route from their current node and time, in order of late penalty, through
 departures that still have room. A delayed parcel keeps its onward legs when it
@@ -77,10 +78,15 @@ class ReplanResult:
 
 
 def timetable_without(timetable: Timetable, disruptions: Iterable[Disruption]) -> Timetable:
-    """A copy of the timetable without the cancelled departures."""
+    """A copy of the timetable without the cancelled departures, nor the delayed ones.
+
+    A delayed departure takes no new bookings: the timetable knows only its scheduled
+    times, and a parcel routed onto it would get milestones it cannot keep. Parcels
+    already on it keep it, with the delayed arrival.
+    """
     cancelled: dict[str, set[int]] = {}
     for disruption in disruptions:
-        if isinstance(disruption, DepartureCancelled):
+        if isinstance(disruption, DepartureCancelled | DepartureDelayed):
             cancelled.setdefault(disruption.lane, set()).add(disruption.departure)
     if not cancelled:
         return timetable
@@ -180,7 +186,9 @@ def replan(
                     f"shipment {shipment.id} does not pass {disruption.node}", field="node"
                 )
             kept = itinerary.legs[: index + 1] if index is not None else ()
-            restart[shipment.id] = (disruption.node, max(disruption.until, now), kept)
+            # Released no earlier than the parcel is (as planned) cleared there.
+            there = kept[-1].ready_at if kept else shipment.ready_at
+            restart[shipment.id] = (disruption.node, max(disruption.until, now, there), kept)
         elif isinstance(disruption, ParcelLost):
             shipment = by_id[disruption.shipment]
             restart[shipment.id] = (shipment.origin, max(disruption.at, now), ())

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from optimizer.routing.capacity import CapacityLedger
-from optimizer.routing.itinerary import Itinerary, ItineraryStatus, Leg, Reason
+from optimizer.routing.itinerary import Itinerary, ItineraryStatus, Leg, Reason, late_detail
 from optimizer.routing.pricing import leg_price
 from optimizer.routing.shipments import Shipment
 from optimizer.routing.timetable import Timetable
@@ -236,7 +236,8 @@ def find_itinerary(
     why: Reason | None = None
     detail = ""
     if late:
-        why, detail = Reason.WINDOW_TOO_EARLY, "the window closes before the earliest arrival"
+        why = Reason.WINDOW_TOO_EARLY
+        detail = f"earliest {late_detail(delivered, shipment.deliver_by)}"
         if ledger is not None:
             free = _search(
                 _Query(timetable, shipment, None),
@@ -247,7 +248,10 @@ def find_itinerary(
                 first_arrival=True,
             )
             if free:
-                why, detail = Reason.NO_CAPACITY, "on-time departures are full"
+                why = Reason.NO_CAPACITY
+                detail = (
+                    f"on-time departures are full; {late_detail(delivered, shipment.deliver_by)}"
+                )
     return Itinerary(
         shipment=shipment.id,
         status=ItineraryStatus.LATE if late else ItineraryStatus.ON_TIME,

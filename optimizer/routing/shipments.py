@@ -101,6 +101,17 @@ def shipment_from_dict(record: Any, path: str, problems: Problems) -> Shipment |
     ready, deliver_by = times["ready_at"], times["deliver_by"]
     if ready is not None and deliver_by is not None and deliver_by <= ready:
         problems.add(f"{path}.deliver_by", "must be after ready_at")
+    opens = times["deliver_from"]
+    if opens is not None and deliver_by is not None and opens > deliver_by:
+        problems.add(
+            f"{path}.deliver_from",
+            f"shipment {ship_id}: the window opens at {format_instant(opens)}, "
+            f"after it closes (deliver_by {format_instant(deliver_by)})",
+        )
+    if origin is not None and origin == destination:
+        problems.add(
+            f"{path}.destination", f"shipment {ship_id}: destination is its origin {origin!r}"
+        )
     if len(problems.items) > before:
         return None
     assert weight is not None and ready is not None and deliver_by is not None

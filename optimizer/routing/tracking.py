@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from optimizer.errors import InputError
 from optimizer.routing.capacity import CapacityLedger
-from optimizer.routing.itinerary import Itinerary, ItineraryStatus, Leg, Reason
+from optimizer.routing.itinerary import Itinerary, ItineraryStatus, Leg, Reason, late_detail
 from optimizer.routing.search import find_itinerary
 from optimizer.routing.shipments import Shipment
 from optimizer.routing.timetable import Timetable
@@ -82,7 +82,7 @@ def _finish(
         late_minutes=late,
         late_penalty=level.penalty(late),
         reason=(reason or Reason.WINDOW_TOO_EARLY) if late else None,
-        detail=detail if late else "",
+        detail=(detail or late_detail(delivered, shipment.deliver_by)) if late else "",
     )
 
 

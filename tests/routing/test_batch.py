@@ -106,12 +106,15 @@ def generated():
 
 def test_optimised_plan_beats_greedy_on_a_generated_network(generated):
     """Same candidates, same input: the optimised objective is lower, and both plans pass the
-    independent checker (connections, schedules, cut-offs, tariffs, capacities)."""
+    independent checker (connections, schedules, cut-offs, tariffs, capacities). Lateness
+    is priced, not forbidden, so the optimum may leave a parcel or two more late than greedy
+    where the penalty is below the freight saved; it may not give up service wholesale."""
     network, shipments, context = generated
     plan = optimise(context, time_limit=10, seed=3)
     greedy = greedy_from_context(context)
     assert plan.objective < greedy.objective
-    assert plan.kpis.on_time_rate >= greedy.kpis.on_time_rate
+    assert plan.kpis.cost < greedy.kpis.cost
+    assert plan.kpis.on_time_rate >= greedy.kpis.on_time_rate - 0.005
     assert plan.bound is not None and plan.bound <= plan.stats["model_objective"] + 1e-6
     assert 0 <= plan.gap < 0.05
     assert_feasible(network, shipments, plan.itineraries)
@@ -151,6 +154,10 @@ def test_a_cheap_late_route_can_beat_paying_for_air():
     standard = [it for it in plan.itineraries if it.shipment[0] == "S"]
     assert {it.reason for it in standard} == {Reason.LATE_CHEAPER}
     assert {it.late_penalty for it in standard} == {600}
+    # The detail names the window it misses and when the parcel arrives instead.
+    assert {it.detail for it in standard} == {
+        "delivered 2025-03-29T17:00Z, after deliver_by 2025-03-27T00:00Z"
+    }
     assert_feasible(network, shipments, plan.itineraries)
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from optimizer.errors import InputError
 from optimizer.routing.batch import plan_batch
+from optimizer.routing.check import check_plan
 from optimizer.routing.context import build_timetable
 from optimizer.routing.itinerary import ItineraryStatus, Reason
 from optimizer.routing.replan import (
@@ -15,8 +16,9 @@ from optimizer.routing.replan import (
     ParcelLost,
     replan,
 )
+from optimizer.routing.search import find_itinerary
 from optimizer.timeutil import format_instant
-from tests.routing.conftest import assert_feasible, at, parcel, tiny_network
+from tests.routing.conftest import assert_feasible, at, parcel, tiny_network, weekly
 
 MONDAY_FLIGHT = at("2025-03-24T17:00Z")
 
@@ -167,3 +169,67 @@ def test_lost_parcel_without_any_route_left_says_lost(planned):
     assert lost.status == ItineraryStatus.UNROUTABLE
     assert lost.reason == Reason.LOST
     assert_feasible(network, shipments, result.itineraries, starts=result.starts)
+
+
+def test_customs_hold_cannot_release_a_parcel_before_it_arrives():
+    """A hold at GW announced early, lifted at 20:00Z Mon, before B's flight has even cleared
+    there (23:00Z): B cannot take Monday's 21:00Z last mile; it leaves on Tuesday's, and
+    the checker, told where B resumes, finds nothing wrong."""
+    network = tiny_network(LM={"departures": weekly(range(7), 21 * 60)})
+    shipments = [parcel("B", due="2025-03-28T00:00Z", service="express")]
+    timetable = build_timetable(network, shipments)
+    planned = find_itinerary(timetable, shipments[0])
+    assert [leg.lane for leg in planned.legs] == ["L1", "FAST", "LM"]
+    assert format_instant(planned.legs[1].ready_at) == "2025-03-24T23:00Z"
+    result = replan(
+        timetable, shipments, [planned], [CustomsHold("B", "GW", at("2025-03-24T20:00Z"))],
+        now=at("2025-03-24T12:00Z"),
+    )  # fmt: skip
+    held = result.itineraries[0]
+    assert format_instant(held.legs[-1].departure) == "2025-03-25T21:00Z"
+    assert result.starts["B"] == ("GW", at("2025-03-24T23:00Z"), 2)
+    assert_feasible(network, shipments, result.itineraries, starts=result.starts)
+
+
+def test_checker_refuses_a_resume_point_before_the_parcel_gets_there(planned):
+    """A re-planned itinerary that claims the parcel is ready at GW before its flight has
+    cleared there is flagged, even when the legs after it are consistent with that claim."""
+    network, shipments, itineraries, _ = planned
+    b = next(it for it in itineraries if it.shipment == "B")
+    early = b.legs[1].ready_at - 60
+    violations = check_plan(network, shipments, itineraries, starts={"B": ("GW", early, 2)})
+    assert [v.code for v in violations] == ["resume"]
+    wrong_node = check_plan(
+        network, shipments, itineraries, starts={"B": ("HUB", b.legs[1].ready_at, 2)}
+    )
+    assert "resume" in [v.code for v in wrong_node]
+
+
+def test_rerouted_parcels_do_not_board_a_delayed_departure_at_its_old_times():
+    """Sunday's flight is cancelled and Monday's is 12 h late. S, moved off Sunday's, must not
+    be booked on Monday's flight with its scheduled arrival (it lands 12 h later): it takes
+    Tuesday's. E, already on Monday's flight, keeps it with the delayed arrival."""
+    network = tiny_network(SLOW={"capacity_parcels": 0})
+    shipments = [
+        parcel("E", due="2025-03-26T00:00Z", service="express"),
+        parcel("S", ready="2025-03-23T06:00Z", due="2025-03-27T00:00Z", service="express"),
+    ]
+    plan = plan_batch(network, shipments, time_limit=5)
+    timetable = build_timetable(network, shipments)
+    by_id = {it.shipment: it for it in plan.itineraries}
+    sunday = by_id["S"].legs[1].departure
+    assert by_id["E"].legs[1].departure == MONDAY_FLIGHT
+    disruptions = [
+        DepartureCancelled("FAST", sunday),
+        DepartureDelayed("FAST", MONDAY_FLIGHT, 12 * 60),
+    ]
+    result = replan(
+        timetable, shipments, plan.itineraries, disruptions, now=at("2025-03-23T13:00Z")
+    )
+    after = {it.shipment: it for it in result.itineraries}
+    assert format_instant(after["S"].legs[1].departure) == "2025-03-25T17:00Z"
+    assert format_instant(after["E"].legs[1].arrival) == "2025-03-25T07:00Z"
+    assert_feasible(
+        network, shipments, result.itineraries, starts=result.starts,
+        cancelled={("FAST", sunday), ("FAST", MONDAY_FLIGHT)},
+    )  # fmt: skip

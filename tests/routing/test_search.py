@@ -73,6 +73,8 @@ def test_impossible_window_gives_the_least_late_itinerary(network):
     assert itinerary.late_minutes == 5 * 60
     assert itinerary.late_penalty == 200
     assert itinerary.reason == Reason.WINDOW_TOO_EARLY
+    assert "2025-03-25T17:00Z" in itinerary.detail  # the earliest delivery
+    assert "2025-03-25T12:00Z" in itinerary.detail  # the window's end
     assert_feasible(network, [shipment], [itinerary])
 
 

@@ -83,3 +83,18 @@ def test_records_from_an_api_body_report_index_paths():
     with pytest.raises(InputError) as info:
         shipments_from_records([GOOD, {**GOOD, "id": "S9", "service": 5}, "nope"])
     assert {p.field for p in info.value.problems} == {"shipments[1].service", "shipments[2]"}
+
+
+def test_window_and_route_errors_name_the_field_the_shipment_and_the_times():
+    """A window opening after it closes is reported at `.deliver_from` with the shipment id
+    and both instants; a parcel sent to its own origin at `.destination` with its id."""
+    opened_late = {**GOOD, "deliver_from": "2025-04-02T00:00Z"}
+    to_itself = {**GOOD, "id": "S2", "destination": "WH"}
+    with pytest.raises(InputError) as info:
+        parse_shipments([json.dumps(opened_late), json.dumps(to_itself)])
+    problems = {p.field: p.message for p in info.value.problems}
+    assert set(problems) == {"shipments:1.deliver_from", "shipments:2.destination"}
+    assert "S1" in problems["shipments:1.deliver_from"]
+    assert "2025-04-02T00:00Z" in problems["shipments:1.deliver_from"]
+    assert "2025-03-31T00:00Z" in problems["shipments:1.deliver_from"]
+    assert "S2" in problems["shipments:2.destination"]
