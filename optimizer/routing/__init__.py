@@ -3,8 +3,12 @@
 The cross-border planning surface, in the order a caller meets it: load a network
 and shipments, plan one itinerary or a whole batch under capacity, score carriers,
 re-plan after disruptions, compare what-if scenarios, check any plan independently.
+Vehicle routing with time windows for pickup and last-mile legs is the `vrp`
+subpackage (`from optimizer.routing import vrp; vrp.solve(problem)`): its names
+(`check_plan`, `Plan`...) would clash with the network planner's here.
 """
 
+from optimizer.routing import vrp
 from optimizer.routing.assemble import BatchPlan
 from optimizer.routing.batch import PlanningCancelled, optimise, plan_batch
 from optimizer.routing.capacity import CapacityLedger
@@ -168,4 +172,5 @@ __all__ = [
     "shipments_from_records",
     "update_eta",
     "validate_shipments",
+    "vrp",
 ]
