@@ -16,8 +16,8 @@ from sqlalchemy import make_url
 from sqlalchemy.exc import OperationalError
 
 from api.db.engine import Database
-from api.demo.command import register_demo
 from api.db.migrate import current_revision, upgrade
+from api.demo.command import register_demo
 from api.security.keys import (
     DEV_KEY_FILE,
     DevelopmentKey,

@@ -25,14 +25,24 @@ class DemoFailed(OptimizerError):
 class DemoClient:
     """Calls under /v1 with one key; `expect` is the status the step needs."""
 
-    def __init__(self, client: TestClient, key: str):
+    def __init__(self, client: TestClient, key: str, issued: list[str] | None = None):
         self.client = client
         self.key = key
+        self.issued = issued if issued is not None else []  # ids of keys issued by `scoped`
 
     def scoped(self, role: str, scope: str) -> DemoClient:
         """A caller with a new key of one role and scope, issued by this (admin) key."""
         grant = {"roles": [role], "scopes": [scope], "name": f"demo {scope}"}
-        return DemoClient(self.client, str(self.call("POST", "/keys", 201, json=grant)["key"]))
+        created = self.call("POST", "/keys", 201, json=grant)
+        self.issued.append(created["id"])
+        return DemoClient(self.client, str(created["key"]), self.issued)
+
+    def revoke_issued(self) -> int:
+        """Revoke the keys `scoped` issued: a demo leaves only the development key behind."""
+        for key_id in self.issued:
+            self.call("POST", f"/keys/{key_id}/revoke")
+        count, self.issued[:] = len(self.issued), []
+        return count
 
     def call(
         self, method: str, path: str, expect: int | tuple[int, ...] = 200, **kwargs: Any

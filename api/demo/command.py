@@ -32,6 +32,8 @@ def register_demo(commands: argparse._SubParsersAction) -> None:  # type: ignore
 
 
 def _demo(args: argparse.Namespace) -> int:
+    if args.seed < 0:
+        raise InputError("must be >= 0", field="--seed")
     if not args.plan_time_limit > 0:
         raise InputError("must be > 0", field="--plan-time-limit")
     for flag, value, low in (

@@ -67,6 +67,7 @@ def run_demo(options: DemoOptions, say: Say, settings: Settings | None = None) -
         )
         say("== tracking: a carrier reports ==")
         tracking = track_the_day(planner, routing.plan_id, say)
+        planner.revoke_issued()
     return DemoReport(
         database=settings.resolved_database_url,
         key=key,

@@ -17,9 +17,9 @@ import numpy as np
 
 from api.demo.client import DemoClient, Say
 from optimizer.sorting import forecast_to_dict, generate_case, layout_to_dict, scan_to_dict
+from optimizer.sorting.assigner import FULL_WEIGHT_RATIO
 from optimizer.sorting.layout import SorterLayout
 
-FULL_WEIGHT_RATIO = 0.98  # the assigner's own threshold: a container this heavy is full
 JAM = (1200.0, 1800.0)  # seconds into the hour: the busiest chute is disabled, then enabled
 
 
@@ -41,6 +41,7 @@ class SortingReport:
     manifest_parcels: int = 0
     carrier: str = ""
     carrier_manifests: int = 0
+    carried_over: int = 0  # containers left by an earlier run, closed before the hour
 
     def percentile_ms(self, q: float) -> float:
         return float(np.percentile(self.latencies_s, q) * 1000) if self.latencies_s.size else 0.0
@@ -89,15 +90,24 @@ def run_the_sorter(
     report.solve = stored["solve"] or {}
     report.check_ok, report.max_fill = stored["check"]["ok"], stored["check"]["max_fill"]
     wcs.call("POST", f"{base}/plans/{report.plan_version}/activate")
+    report.carried_over = _start_clean(wcs, base)
     say(f"  plan version {report.plan_version} active; streaming parcels one request each")
-    _stream(wcs, base, layout, case.parcels, report)
+    _stream(wcs, base, layout, case.parcels, report, wave=f"W{report.plan_version}")
     _carrier_view(admin, base, report)
     return report
 
 
 def _stream(
-    wcs: DemoClient, base: str, layout: SorterLayout, parcels: list[Any], report: SortingReport
+    wcs: DemoClient,
+    base: str,
+    layout: SorterLayout,
+    parcels: list[Any],
+    report: SortingReport,
+    *,
+    wave: str,
 ) -> None:
+    """Every parcel id carries the wave: a rerun on the same database (same seed, same
+    generated ids) must not look like the WCS re-sending the first run's requests."""
     capacity = {
         c.id: (c.capacity_parcels, c.capacity_kg * 1000 * FULL_WEIGHT_RATIO) for c in layout.chutes
     }
@@ -122,6 +132,7 @@ def _stream(
             heapq.heappush(due, (JAM[1], order, jammed, "enabled"))
             order += 1
         body = scan_to_dict(parcel)
+        body["parcel_id"] = f"{parcel.parcel_id}-{wave}"
         t0 = time.perf_counter()
         decision = wcs.call("POST", f"{base}/assignments", json=body)
         latencies[n] = time.perf_counter() - t0
@@ -144,6 +155,22 @@ def _stream(
     report.wall_s = time.perf_counter() - started
     report.parcels = len(parcels)
     report.latencies_s = latencies
+
+
+def _start_clean(wcs: DemoClient, base: str) -> int:
+    """Close what an earlier run left in the containers and re-enable its jammed chute, so
+    the hour starts from empty containers as the emulated floor assumes."""
+    closed = 0
+    for chute in wcs.call("GET", f"{base}/chutes")["items"]:
+        events = []
+        if chute["count"] > 0 or chute["state"] != "open":
+            events.append("container_closed")
+            closed += chute["count"] > 0
+        if chute["disabled"]:
+            events.append("enabled")
+        for event in events:
+            wcs.call("POST", f"{base}/chutes/{chute['chute_id']}/events", json={"event": event})
+    return closed
 
 
 def _chute_event(wcs: DemoClient, base: str, chute: str, event: str, report: SortingReport) -> None:

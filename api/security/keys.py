@@ -189,6 +189,7 @@ def development_key(session: Session, state_dir: Path) -> DevelopmentKey:
     issued = create_key(session, ["planner", "wcs", "admin"], [ALL], name="development key")
     state_dir.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # O_CREAT's mode applies only to a new file
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         handle.write(issued.secret + "\n")
     return DevelopmentKey(issued.info, issued.secret, issued_now=True)
