@@ -218,7 +218,9 @@ class Assigner:
         blocked, count, inv = self._blocked, self._count, self._inv
         grams, cap_g = self._grams, self._cap_g
         chute = -1
-        carrier = None
+        carrier = (
+            None  # set only while the parcel is sorted for its destination (planned, alternate)
+        )
         size: tuple[float, float, float, float] | None = None  # sorted dims + weight, if needed
         if category != "general":
             reason, candidates = _RESTRICTED, tables.restricted.get(category, ())
@@ -241,6 +243,7 @@ class Assigner:
                         size = (x, y, z, weight_g)
                         if entry.uniform or not any(self._fits(i, size) for i in candidates):
                             reason, candidates = _OVERSIZE, tables.oversize
+                            carrier = None  # re-handled, not handed over as sorted
                 if reason is _PLANNED:
                     if (
                         preferred >= 0
@@ -286,13 +289,12 @@ class Assigner:
                 if scan > self.layout.max_recirculations:
                     chute = self._least_filled(tables.exception, size, False)
                     reason = _CHUTE_FULL if chute >= 0 else _RECIRCULATE
+                    carrier = None
                 else:
                     reason = _RECIRCULATE
         if chute >= 0:
             count[chute] += 1
             grams[chute] += weight_g
-            if reason is not _PLANNED and reason is not _ALTERNATE:
-                carrier = None  # not sorted here for its destination: handed to no carrier
             self._contents[chute].append((parcel_id, weight_g, destination, carrier))
             if count[chute] >= self._cap[chute] or grams[chute] >= cap_g[chute] * FULL_WEIGHT_RATIO:
                 self._state[chute] = FULL

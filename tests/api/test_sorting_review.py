@@ -239,8 +239,15 @@ def test_closing_an_empty_container_stores_no_manifest(ready):
 def test_the_service_does_not_keep_a_growing_list_of_full_chutes(ready):
     """Nothing in the service drains `newly_full`: the hot path keeps it empty."""
     client, keys, _ = ready
-    client.post(f"{BASE}/assignments/batch", json={"parcels": SCANS[:1000]}, headers=H(keys.wcs_s1))
+    key = keys.wcs_s1
+    parcels = [scan(f"NF-{i}") for i in range(700)]  # more than its chutes hold
+    answers = client.post(f"{BASE}/assignments/batch", json={"parcels": parcels}, headers=H(key))
+    used = {a["chute_id"] for a in answers.json()["decisions"] if a["chute_id"]}
+    states = client.get(f"{BASE}/chutes", headers=H(key)).json()["items"]
+    assert any(c["state"] == "full" for c in states if c["chute_id"] in used)
     assert runtime_of(client).live().newly_full == []
+    for chute in used:
+        event(client, key, chute, "container_closed")
 
 
 def test_one_unstorable_manifest_blocks_neither_the_others_nor_the_snapshot(ready, monkeypatch):
