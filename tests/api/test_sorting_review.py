@@ -25,7 +25,6 @@ from tests.api.sorting_cases import (
     FORECAST_DOC,
     LAYOUT,
     LAYOUT_DOC,
-    SCANS,
     SORTER,
     ready_sorter,
     scan,
