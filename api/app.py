@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
@@ -20,6 +21,7 @@ from api.metrics import Metrics
 from api.middleware import EdgeMiddleware
 from api.routers import ROOT_ROUTERS, ROUTERS
 from api.routers.health import VERSION
+from api.routers.sorting_live import document_limits
 from api.security.keyring import KeyRing
 from api.services import Services
 from api.settings import Settings, load_settings
@@ -84,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.services = services
+    _document_limits(app, settings)
     install_error_handlers(app)
     mounted = [(API_PREFIX, r) for r in ROUTERS] + [("", r) for r in ROOT_ROUTERS]
     for prefix, router in mounted:
@@ -94,6 +97,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         EdgeMiddleware, settings=settings, metrics=services.metrics, templates=templates
     )
     return app
+
+
+def _document_limits(app: FastAPI, settings: Settings) -> None:
+    """The OpenAPI document states this app's limits where a route's schema is static."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document_limits(generate(), settings)
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app_from_env() -> FastAPI:

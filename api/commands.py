@@ -44,7 +44,13 @@ def register(commands: Subparsers, generators: Subparsers) -> None:
     )
     serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=_env_int("PORT", 8000))
-    serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="uvicorn worker processes; only 1: live sorter state (chutes, containers, "
+        "active plan) is held per process",
+    )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
     serve.add_argument(
         "--access-log",
@@ -119,6 +125,12 @@ def _serve(args: argparse.Namespace) -> int:
 
     if not 0 < args.port < 65536:
         raise InputError(f"{args.port} is not a TCP port", field="port")
+    if args.workers != 1:
+        raise InputError(
+            f"{args.workers} workers: sorter state (live chutes, containers, the active plan) "
+            "is per process, so workers would split it; run one worker per server",
+            field="--workers",
+        )
     settings = load_settings()
     database = _database(settings)
     try:

@@ -11,6 +11,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from optimizer.sorting import Reason
+
 log = logging.getLogger("optimizer.api.metrics")
 
 # Fine at the low end: a WCS assignment over HTTP should take a few milliseconds.
@@ -63,10 +65,6 @@ class Metrics:
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         self.request_latency.labels(method, route, str(status)).observe(seconds)
 
-    def count_assignment(self, sorter_id: str, reason: str, parcels: int = 1) -> None:
-        """Called by the assignment hot path (one label lookup and an add)."""
-        self.assignments.labels(sorter_id, reason).inc(parcels)
-
     def assignment_meters(self, sorter_id: str) -> AssignmentMeters:
         """A sorter's labelled counters and histograms, looked up once, not per parcel."""
         return AssignmentMeters(
@@ -82,16 +80,7 @@ class Metrics:
         return generate_latest(self.registry)
 
 
-REASONS = (
-    "planned",
-    "alternate",
-    "recirculate",
-    "no_read",
-    "unknown_destination",
-    "oversize",
-    "restricted",
-    "chute_full",
-)
+REASONS = tuple(r.value for r in Reason)  # the core's reason codes, one counter each
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ uploaded history; they are what plans use for risk costs and exclusions.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
@@ -38,7 +37,7 @@ from api.schemas.carriers import (
     OutcomesStored,
     ScorecardList,
 )
-from api.schemas.params import CarrierId, VersionQuery
+from api.schemas.params import CarrierId, InstantQuery, VersionQuery, parse_instant
 from api.schemas.sorting import ManifestList, ManifestOut
 from api.schemas.tracking import CarrierEventsIn, CarrierEventsOut, EventResultOut
 from api.security.principal import Principal, Role
@@ -49,11 +48,6 @@ from optimizer.routing import TrackingOutcome
 
 OUTCOMES = ("on_time", "late", "lost", "damaged")
 router = APIRouter(prefix="/carriers", tags=["carriers"], responses=error_responses(401, 403, 422))
-ISO_INSTANT = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?$"
-InstantQuery = Annotated[
-    str | None,
-    Query(max_length=40, pattern=ISO_INSTANT, description="ISO 8601 (UTC without an offset)"),
-]
 LegState = Annotated[
     str | None,
     Query(pattern="^(planned|departed|arrived|delivered)$", description="only legs in this state"),
@@ -77,9 +71,10 @@ def list_carrier_manifests(
     page: PageDep,
     closed_from: InstantQuery = None,
 ) -> ManifestList:
-    """A container's carrier comes from the destinations it holds (the forecast's carriers);
-    one holding several carriers' parcels (a shared hand-over) is listed for none."""
-    since = _instant(closed_from, "closed_from") if closed_from is not None else None
+    """A container is listed for a carrier only when every parcel in it was sorted to a
+    destination chute for a destination of that carrier; mixed or special containers are
+    listed for none (planners see them by sorter)."""
+    since = parse_instant(closed_from, "closed_from") if closed_from is not None else None
     items = list_manifests(
         session, carrier_id=carrier_id, closed_from=since, limit=page.limit, offset=page.offset
     )
@@ -106,9 +101,11 @@ def list_carrier_legs(
     if state is not None:
         query = query.where(ShipmentLegRow.state == state)
     if departs_from is not None:
-        query = query.where(ShipmentLegRow.departure >= _instant(departs_from, "departs_from"))
+        query = query.where(ShipmentLegRow.departure >= parse_instant(departs_from, "departs_from"))
     if departs_before is not None:
-        query = query.where(ShipmentLegRow.departure < _instant(departs_before, "departs_before"))
+        query = query.where(
+            ShipmentLegRow.departure < parse_instant(departs_before, "departs_before")
+        )
     query = query.order_by(ShipmentLegRow.departure, ShipmentLegRow.shipment_id, ShipmentLegRow.leg)
     rows = session.scalars(query.limit(page.limit).offset(page.offset))
     items = [
@@ -132,15 +129,6 @@ def list_carrier_legs(
         for row in rows
     ]
     return CarrierLegList(carrier_id=carrier_id, items=items, limit=page.limit, offset=page.offset)
-
-
-def _instant(text: str, field: str) -> datetime:
-    """An ISO 8601 query instant; without an offset it is read as UTC."""
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise ApiError(422, f"not an ISO 8601 instant: {text!r}", field=field) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @router.post(

@@ -10,6 +10,7 @@ assigner together. The hot path (assignments, chute events) is in `sorting_live`
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response, status
@@ -19,7 +20,7 @@ from api.db.types import utcnow
 from api.deps import JobsDep, PageDep, SessionDep, SorterKey, WriterDep, require
 from api.errors import BODY_ERRORS, ApiError, Conflict, error_responses
 from api.schemas.jobs import JobOut
-from api.schemas.params import VersionQuery
+from api.schemas.params import SorterId, VersionQuery
 from api.schemas.sorting import (
     ActivationOut,
     LayoutIn,
@@ -38,13 +39,11 @@ from api.sorting.jobs import OPTIMIZE_KIND
 from api.sorting.runtime import SorterRuntime, SortingState
 from api.store import StoredDocument, activate, get_active
 from optimizer.errors import InputError
-from optimizer.sorting import Assigner, PlanTables, layout_from_dict
+from optimizer.sorting import Assigner, PlanTables, SorterLayout, layout_from_dict
 
+log = logging.getLogger("optimizer.api.sorting")
 router = APIRouter(prefix="/sorters", tags=["sorting"], responses=error_responses(401, 403, 422))
 
-SorterId = Annotated[
-    str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-]
 PlanVersion = Annotated[int, Path(ge=1, le=10**9)]
 WcsKey = Annotated[Principal, Depends(require(Role.WCS))]
 
@@ -155,10 +154,15 @@ def _switch_layout(
     sorting: SortingState,
     runtime: SorterRuntime,
     assigner: Assigner,
-    layout: Any,
+    layout: SorterLayout,
     principal: Principal,
 ) -> tuple[StoredDocument, bool]:
-    """Store the layout and carry the live state over to it, or refuse with why (409)."""
+    """Store the layout and carry the live state over to it, or refuse with why (409).
+
+    The database work happens outside the hot lock: the layout row is written first (not
+    committed), the assigner switches in place under the lock, then the row and the new
+    state commit together; if that commit fails the assigner switches back.
+    """
     try:
         PlanTables(assigner.plan, layout)
     except InputError as exc:
@@ -168,24 +172,43 @@ def _switch_layout(
             field="layout",
             problems=exc.problems,
         ) from None
-    with runtime.lock:  # assignments wait while the state moves to the new layout
+    stored, created = docs.store_layout(session, layout, principal.key_id)
+    if not created:
+        return stored, False
+    before, before_version = runtime.layout, runtime.layout_version
+    with runtime.lock:  # microseconds: chute arrays re-indexed in place, nothing copied
         try:
-            moved = Assigner.restore(layout, assigner.snapshot(include_parcels=True))
+            assigner.switch_layout(layout)
         except InputError as exc:
-            message = exc.problems[0].message
-            raise Conflict(
-                f"live state does not carry over to this layout ({message}): close or enable "
-                "those chutes first",
-                field="layout",
-            ) from None
-        stored, created = docs.store_layout(session, layout, principal.key_id)
-        session.commit()
-        if created:
-            runtime.assigner, runtime.layout, runtime.layout_version = moved, layout, stored.version
+            refused = exc.problems[0].message
+        else:
+            refused = None
+            runtime.layout, runtime.layout_version = layout, stored.version
             runtime.changes += 1
-    if created:
-        sorting.persist_or_defer(runtime)
-    return stored, created
+            captured = runtime.capture()
+    if refused is not None:
+        session.rollback()
+        raise Conflict(
+            f"live state does not carry over to this layout ({refused}): close or enable "
+            "those chutes first",
+            field="layout",
+        )
+    try:
+        sorting.write_state(session, runtime, captured)
+        session.commit()
+    except Exception:
+        session.rollback()
+        with runtime.lock:
+            try:
+                assigner.switch_layout(before)
+                runtime.layout, runtime.layout_version = before, before_version
+            except InputError:
+                log.exception(
+                    "sorter %s: layout not stored and not switched back", runtime.sorter_id
+                )
+        raise
+    runtime.saved = captured.saved
+    return stored, True
 
 
 @router.get(
@@ -228,18 +251,25 @@ def optimize_plan(
             raise Conflict(
                 f"sorter {sorter_id} has no active plan to stay close to", field="stay_close"
             )
-    stored = docs.store_forecast(session, sorter_id, forecast, principal.key_id)
-    session.commit()
-    params = {
-        "sorter_id": sorter_id,
-        "layout_version": layout.version,
-        "forecast_version": stored.version,
-        "current_version": current,
-        "time_limit_s": body.time_limit_s,
-        "seed": body.seed,
-        "move_penalty": body.move_penalty,
-    }
-    view = jobs.submit(OPTIMIZE_KIND, params, principal.key_id)
+    with sorting.admin_lock(sorter_id):  # no other request reuses the forecast meanwhile
+        stored, created = docs.store_forecast(session, sorter_id, forecast, principal.key_id)
+        session.commit()
+        params = {
+            "sorter_id": sorter_id,
+            "layout_version": layout.version,
+            "forecast_version": stored.version,
+            "current_version": current,
+            "time_limit_s": body.time_limit_s,
+            "seed": body.seed,
+            "move_penalty": body.move_penalty,
+        }
+        try:
+            view = jobs.submit(OPTIMIZE_KIND, params, principal.key_id)
+        except Exception:
+            if created:  # a refused request leaves the stored forecasts as they were
+                docs.delete_forecast(session, sorter_id, stored.version)
+                session.commit()
+            raise
     response.headers["Location"] = f"/v1/jobs/{view.id}"
     return JobOut.of(view)
 
@@ -354,13 +384,18 @@ def activate_plan_version(
             )
         done = activate(session, docs.PLAN, sorter_id, version)
         session.commit()
+        carriers = dict(stored.body["carriers"])
+        fresh = None
+        if runtime.assigner is None:  # built outside the hot lock
+            fresh = Assigner(runtime.layout, plan, carriers=carriers)
         with runtime.lock:
-            if runtime.assigner is None:
-                runtime.assigner, held = Assigner(runtime.layout, plan), ()
+            if fresh is not None:
+                runtime.assigner, held = fresh, ()
             else:
-                held = runtime.assigner.activate(plan)
+                assert runtime.assigner is not None
+                held = runtime.assigner.activate(plan, carriers)
+                runtime.assigner.newly_full.clear()  # held chutes are answered below
             runtime.plan_version = version
-            runtime.carriers = dict(stored.body["carriers"])
             runtime.changes += 1
         sorting.persist_or_defer(runtime)
     return ActivationOut(

@@ -4,8 +4,10 @@ Assignments touch no database: the sorter's assigner lives in memory behind its 
 lock (`api.sorting.runtime`) and the handlers are `async def` so they run on the event
 loop without a thread hop. The body is decoded once and checked by hand
 (`api.sorting.scans`); no model is built per parcel. `ScanIn` documents the body.
-Chute events change live state; a closed container's manifest is stored with the
-event, named for its carrier (from the destinations it holds).
+Chute events change live state; the event, a closed container's manifest (named for
+its carrier only when every parcel in it is that carrier's) and the sorter's new state
+are stored in one transaction. `newly_full` is kept empty here: a WCS learns a chute's
+state from the answers and `GET .../chutes`.
 """
 
 from __future__ import annotations
@@ -14,15 +16,15 @@ import json
 import logging
 import time
 from collections import Counter
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from api.db.types import utcnow
 from api.deps import PageDep, ServicesDep, SessionDep, SorterKey
-from api.errors import BODY_ERRORS, ApiError, NotFound, error_responses
-from api.routers.sorting import SorterId, SortingDep
+from api.errors import BODY_ERRORS, Conflict, NotFound, error_responses
+from api.routers.sorting import SortingDep
+from api.schemas.params import ChuteIdPath, ChuteQuery, SorterId, parse_instant
 from api.schemas.sorting import (
     AssignmentBatchIn,
     AssignmentBatchOut,
@@ -36,22 +38,22 @@ from api.schemas.sorting import (
     ScanIn,
 )
 from api.settings import Settings
-from api.sorting.manifests import ManifestRecord, list_manifests, store_manifests
-from api.sorting.runtime import SorterRuntime
+from api.sorting.manifests import (
+    ManifestRecord,
+    find_manifest,
+    list_manifests,
+    store_manifests,
+)
+from api.sorting.runtime import SorterRuntime, SortingState
 from api.sorting.scans import batch_args, json_body, scan_args
 from api.store import append_event
 
 log = logging.getLogger("optimizer.api.sorting")
 router = APIRouter(prefix="/sorters", tags=["sorting"], responses=error_responses(401, 403, 422))
 
-ChuteIdPath = Annotated[
-    str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-]
-ChuteQuery = Annotated[
-    str | None,
-    Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$"),
-]
 CHUTE_EVENT = "chute_event"
+CLOSING = ("container_closed", "emptied")
+PER_CONTAINER = (*CLOSING, "full", "swap_started")  # a stale re-send of these changes nothing
 HOT_ERRORS = error_responses(404, 409, *BODY_ERRORS)
 
 
@@ -74,11 +76,20 @@ BATCH_SCHEMA = {
         "parcels": {
             "type": "array",
             "minItems": 1,
-            "maxItems": Settings.model_fields["max_batch_assignments"].default,
+            "maxItems": Settings.model_fields["max_batch_assignments"].default,  # see below
             "items": SCAN_SCHEMA,
         }
     },
 }
+
+
+def document_limits(openapi: dict[str, Any], settings: Settings) -> None:
+    """Put the app's own batch limit in its OpenAPI document (the route's schema is built
+    once at import, with the default)."""
+    post = openapi["paths"].get("/v1/sorters/{sorter_id}/assignments/batch", {}).get("post")
+    if post is not None:
+        schema = post["requestBody"]["content"]["application/json"]["schema"]
+        schema["properties"]["parcels"]["maxItems"] = settings.max_batch_assignments
 
 
 def _answer(data: Any) -> Response:
@@ -101,7 +112,10 @@ async def assign_parcel(
     runtime = sorting.get(sorter_id)
     args = scan_args(await json_body(request))
     with runtime.lock:
-        decision = runtime.live().assign(*args)
+        assigner = runtime.live()
+        decision = assigner.assign(*args)
+        if assigner.newly_full:  # nothing here drains it: keep it from growing
+            assigner.newly_full.clear()
         version = runtime.plan_version
     meters = runtime.meters
     meters.by_reason[decision.reason].inc()
@@ -132,8 +146,11 @@ async def assign_batch(
     runtime = sorting.get(sorter_id)
     args = batch_args(await json_body(request), services.settings.max_batch_assignments)
     with runtime.lock:
-        assign = runtime.live().assign
+        assigner = runtime.live()
+        assign = assigner.assign
         decisions = [assign(*a) for a in args]
+        if assigner.newly_full:
+            assigner.newly_full.clear()
         version = runtime.plan_version
     meters = runtime.meters
     for reason, count in Counter(d.reason for d in decisions).items():
@@ -155,14 +172,6 @@ async def assign_batch(
     )
 
 
-def _instant(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise ApiError(422, f"not an ISO 8601 instant: {text!r}", field="at") from None
-    return moment.astimezone(UTC) if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def _chute_state(runtime: SorterRuntime, status: dict[str, Any]) -> ChuteStateOut:
     chute = runtime.layout.chute(status["chute_id"])
     return ChuteStateOut.model_validate({**status, "type": chute.type.value})
@@ -181,20 +190,41 @@ def post_chute_event(
     principal: SorterKey,
     sorting: SortingDep,
 ) -> ChuteEventOut:
-    """Answers the chute's new state; closing a container answers its manifest too, stored
-    for the carrier hand-over (with the sorter's state, so a restart cannot close it twice)."""
+    """Answers the chute's new state; closing a container answers its manifest too (null for
+    an empty container), stored with the event and the sorter's state in one transaction, so
+    a restart cannot close it twice. With `container`, a re-send for a container already
+    closed answers its stored manifest and changes nothing; one not yet at the chute is 409."""
     runtime = sorting.get(sorter_id)
     if runtime.layout.chute_index(chute_id) is None:
         raise NotFound("chute", chute_id, field="chute_id")
-    at = _instant(body.at) if body.at is not None else utcnow()
+    at = parse_instant(body.at, "at") if body.at is not None else utcnow()
     with runtime.admin:
         with runtime.lock:
             assigner = runtime.live()
-            manifest = assigner.chute_event(chute_id, body.event)
-            status = assigner.chute_status(chute_id)
-            runtime.changes += 1
-            carriers = runtime.carriers
-        record = ManifestRecord.of(manifest, carriers, at) if manifest is not None else None
+            current = assigner.chute_status(chute_id)["container"]
+            if body.container is not None and body.container > current:
+                raise Conflict(
+                    f"container {body.container} is not at chute {chute_id} yet "
+                    f"(container {current} is)",
+                    field="container",
+                )
+            stale = body.container is not None and body.container < current
+            if stale and body.event in PER_CONTAINER:
+                status, captured, manifest = assigner.chute_status(chute_id), None, None
+            else:
+                manifest = assigner.chute_event(chute_id, body.event)
+                status = assigner.chute_status(chute_id)
+                runtime.changes += 1
+                captured = runtime.capture()
+        if captured is None:  # a re-send: answer what its first sending did
+            record = None
+            if body.event in CLOSING:
+                assert body.container is not None
+                record = _stored_manifest(sorting, runtime, chute_id, body.container)
+            return _event_out(runtime, status, record)
+        record = (
+            ManifestRecord.of(manifest, at) if manifest is not None and manifest.count else None
+        )
         try:
             with sorting.database.transaction() as session:
                 append_event(
@@ -204,6 +234,7 @@ def post_chute_event(
                     {
                         "event": body.event,
                         "chute_id": chute_id,
+                        "container": current,
                         "manifest_id": record.manifest_id if record else None,
                     },
                     occurred_at=at,
@@ -212,14 +243,31 @@ def post_chute_event(
                 )
                 if record is not None:
                     store_manifests(session, [record])
+                sorting.write_state(session, runtime, captured)
+            runtime.saved = captured.saved
         except Exception:
             log.exception("sorter %s: chute event not stored; its manifest is kept", sorter_id)
             if record is not None:
                 runtime.pending.append(record)
-        if record is not None:
-            sorting.persist_or_defer(runtime)
+    return _event_out(runtime, status, record)
+
+
+def _stored_manifest(
+    sorting: SortingState, runtime: SorterRuntime, chute_id: str, container: int
+) -> ManifestRecord | None:
+    """A closed container's manifest: pending, or stored (none for an empty container)."""
+    for record in runtime.pending:
+        if (record.manifest.chute_id, record.manifest.container) == (chute_id, container):
+            return record
+    with sorting.database.session() as session:
+        return find_manifest(session, runtime.sorter_id, chute_id, container)
+
+
+def _event_out(
+    runtime: SorterRuntime, status: dict[str, Any], record: ManifestRecord | None
+) -> ChuteEventOut:
     return ChuteEventOut(
-        sorter_id=sorter_id,
+        sorter_id=runtime.sorter_id,
         chute=_chute_state(runtime, status),
         manifest=ManifestOut.model_validate(record.out()) if record else None,
     )

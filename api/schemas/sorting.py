@@ -15,11 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.limits import CappedTimeLimit, MaxItems
 from api.schemas.common import Identifier
-from api.settings import Settings
+from api.schemas.params import ISO_INSTANT
 
-ChuteId = Annotated[
-    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-]
+ChuteId = Identifier
 SortKey = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 CategoryName = Literal["general", "battery", "liquid", "cosmetics", "food"]
@@ -49,9 +47,6 @@ MAX_SORT_KEY = 128
 MAX_WEIGHT_G = 10_000_000.0
 MAX_DIMENSION_MM = 100_000.0
 MAX_SCAN = 1000
-
-
-ISO_INSTANT = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?$"
 
 
 class Strict(BaseModel):
@@ -280,8 +275,8 @@ class ScanIn(BaseModel):
 
 
 class AssignmentBatchIn(BaseModel):
-    parcels: list[ScanIn] = Field(
-        min_length=1, max_length=Settings.model_fields["max_batch_assignments"].default
+    parcels: Annotated[list[ScanIn], MaxItems("parcels", "max_batch_assignments")] = Field(
+        min_length=1
     )
 
 
@@ -310,6 +305,14 @@ class ChuteEventIn(Strict):
         pattern=ISO_INSTANT,
         description="when it happened, ISO 8601 (UTC without an offset; default: now)",
     )
+    container: int | None = Field(
+        None,
+        ge=1,
+        le=10**9,
+        description="the container meant (its number in the chute's state): a re-sent "
+        "container_closed for one already closed answers its manifest and closes nothing; "
+        "full or swap_started for it change nothing",
+    )
 
 
 class ChuteStateOut(BaseModel):
@@ -337,9 +340,11 @@ class ManifestOut(BaseModel):
     container: int
     plan_id: str
     carrier_id: str | None = Field(
-        description="the carrier it is handed to (null: none or several)"
+        description="the carrier it is handed to: set only for a destination chute's container "
+        "whose every parcel was sorted there for a destination of that carrier (null: none, "
+        "several, or any parcel without one; planners and admins see it)"
     )
-    carriers: list[str]
+    carriers: list[str] = Field(description="carriers of the parcels that have one")
     count: int
     weight_g: float
     destinations: dict[str, int]

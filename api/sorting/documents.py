@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from api.db.models import DocumentRow
@@ -122,14 +122,27 @@ def load_layout_version(session: Session, sorter_id: str, version: int | None) -
 
 def store_forecast(
     session: Session, sorter_id: str, forecast: Forecast, owner_key_id: str | None
-) -> StoredDocument:
-    """The forecast a plan is optimized for; the same forecast again reuses its version."""
+) -> tuple[StoredDocument, bool]:
+    """The forecast a plan is optimized for, and whether it is new; the same forecast again
+    reuses its version."""
     document = forecast_to_dict(forecast)
     latest = get_document(session, FORECAST, sorter_id)
     if latest is not None and latest.body == document:
-        return latest
-    return save_version(
+        return latest, False
+    stored = save_version(
         session, FORECAST, sorter_id, document, sorter_id=sorter_id, owner_key_id=owner_key_id
+    )
+    return stored, True
+
+
+def delete_forecast(session: Session, sorter_id: str, version: int) -> None:
+    """Take back a forecast version stored for a request that was then refused."""
+    session.execute(
+        delete(DocumentRow).where(
+            DocumentRow.kind == FORECAST,
+            DocumentRow.name == sorter_id,
+            DocumentRow.version == version,
+        )
     )
 
 
@@ -198,11 +211,18 @@ def list_plans(session: Session, sorter_id: str, limit: int, offset: int) -> lis
     return [PlanListing(*row) for row in session.execute(query)]
 
 
-def latest_plan_version(session: Session, sorter_id: str) -> int:
-    query = select(func.max(DocumentRow.version)).where(
-        DocumentRow.kind == PLAN, DocumentRow.name == sorter_id
+def plan_of_job(session: Session, sorter_id: str, job_id: str) -> StoredDocument | None:
+    """The plan version a job stored, if it did (a requeued job must not store it twice)."""
+    row = session.scalar(
+        select(DocumentRow)
+        .where(
+            DocumentRow.kind == PLAN,
+            DocumentRow.name == sorter_id,
+            DocumentRow.body["summary"]["job_id"].as_string() == job_id,
+        )
+        .limit(1)
     )
-    return int(session.scalar(query) or 0)
+    return StoredDocument.from_row(row) if row is not None else None
 
 
 def plan_document(session: Session, sorter_id: str, version: int) -> StoredDocument:

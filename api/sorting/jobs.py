@@ -15,7 +15,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from api.errors import ApiError
+from api.db.engine import Database
+from api.errors import ApiError, Conflict
 from api.jobs.registry import Progress, register_job_kind
 from api.jobs.worker import current_job
 from api.schemas.sorting import OptimizeParams
@@ -36,6 +37,7 @@ from optimizer.sorting import (
 log = logging.getLogger("optimizer.api.sorting")
 OPTIMIZE_KIND = "sorting.optimize"
 SOLVER_WORKERS = 2
+STORE_ATTEMPTS = 5
 
 
 def _load(params: dict[str, Any]) -> tuple[Any, Any, Any]:
@@ -94,10 +96,11 @@ def run_optimize(
     if should_stop():
         return {"sorter_id": sorter_id, "cancelled": True}
     progress(0.95, "checking and storing the plan")
-    report = check_plan(result.plan, layout, forecast)
-    with job.database.transaction() as session:
-        version = docs.latest_plan_version(session, sorter_id) + 1
-        plan = dataclasses.replace(result.plan, version=version)
+    solved = result.plan
+    report = check_plan(solved, layout, forecast)
+
+    def body_of(version: int) -> dict[str, Any]:
+        plan = dataclasses.replace(solved, version=version)
         summary = docs.plan_summary(
             plan,
             report,
@@ -105,18 +108,20 @@ def run_optimize(
             forecast_version=int(params["forecast_version"]),
             job_id=job.job_id,
         )
-        body = {
+        return {
             "summary": summary,
             "plan": plan_to_dict(plan),
             "carriers": carriers_by_destination(forecast),
         }
-        save_version(session, docs.PLAN, sorter_id, body, sorter_id=sorter_id)
+
+    version = store_plan(job.database, sorter_id, job.job_id, body_of)
+    summary = body_of(version)["summary"]
     log.info("sorter %s: plan v%d stored (%s, check %s)", sorter_id, version,
              result.status.value, "ok" if report.ok else "failed")  # fmt: skip
     return {
         "sorter_id": sorter_id,
         "version": version,
-        "plan_id": plan.plan_id,
+        "plan_id": summary["plan_id"],
         "status": result.status.value,
         "objective": summary["solve"]["objective"],
         "bound": summary["solve"]["bound"],
@@ -125,6 +130,30 @@ def run_optimize(
         "moves": result.moves,
         "check": summary["check"],
     }
+
+
+def store_plan(
+    database: Database, sorter_id: str, job_id: str, body_of: Callable[[int], dict[str, Any]]
+) -> int:
+    """Store a job's plan as the sorter's next version; the version it got.
+
+    `save_version` picks the version and `body_of` writes it into the plan. A job that
+    already stored its plan (requeued after its commit) gets that version back; a version
+    saved concurrently by another job (PostgreSQL) is retried with the next one.
+    """
+    for attempt in range(STORE_ATTEMPTS):
+        try:
+            with database.transaction() as session:
+                done = docs.plan_of_job(session, sorter_id, job_id)
+                if done is not None:
+                    return done.version
+                stored = save_version(session, docs.PLAN, sorter_id, body_of, sorter_id=sorter_id)
+                return stored.version
+        except Conflict:
+            if attempt == STORE_ATTEMPTS - 1:
+                raise
+            log.info("sorter %s: plan version taken concurrently; retrying", sorter_id)
+    raise AssertionError("unreachable")
 
 
 register_job_kind(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,23 +17,39 @@ from optimizer.sorting import Manifest
 
 @dataclass(frozen=True)
 class ManifestRecord:
-    """A manifest with its id, carrier and closing time: what is stored and answered."""
+    """A manifest with its id and closing time: what is stored and answered."""
 
     manifest_id: str
     manifest: Manifest
-    carriers: tuple[str, ...]
     closed_at: datetime
 
     @classmethod
-    def of(
-        cls, manifest: Manifest, carrier_of: Mapping[str, str], closed_at: datetime
-    ) -> ManifestRecord:
-        return cls(str(uuid.uuid4()), manifest, manifest.carriers(carrier_of), closed_at)
+    def of(cls, manifest: Manifest, closed_at: datetime) -> ManifestRecord:
+        return cls(str(uuid.uuid4()), manifest, closed_at)
+
+    @classmethod
+    def from_row(cls, row: SortManifestRow) -> ManifestRecord:
+        body = row.body
+        # Rows stored before per-parcel carriers have no count of parcels without one: the
+        # carrier stored with the row is what it was handed to.
+        unattributed = body.get("unattributed", 0 if row.carrier_id is not None else 1)
+        manifest = Manifest(
+            sorter_id=row.sorter_id,
+            chute_id=row.chute_id,
+            container=row.container,
+            plan_id=row.plan_id,
+            parcel_ids=tuple(body["parcel_ids"]),
+            weight_g=row.weight_g,
+            destinations=dict(body["destinations"]),
+            carriers=tuple(body["carriers"]),
+            unattributed=unattributed,
+        )
+        return cls(row.id, manifest, row.closed_at)
 
     @property
     def carrier_id(self) -> str | None:
-        """The one carrier it is handed to; None for no carrier or several (planners see it)."""
-        return self.carriers[0] if len(self.carriers) == 1 else None
+        """The one carrier it is handed to; None for none or several (planners see it)."""
+        return self.manifest.carrier
 
     def out(self) -> dict[str, Any]:
         m = self.manifest
@@ -44,7 +60,7 @@ class ManifestRecord:
             "container": m.container,
             "plan_id": m.plan_id,
             "carrier_id": self.carrier_id,
-            "carriers": list(self.carriers),
+            "carriers": list(m.carriers),
             "count": m.count,
             "weight_g": round(m.weight_g, 1),
             "destinations": dict(m.destinations),
@@ -74,7 +90,8 @@ def store_manifests(session: Session, records: Iterable[ManifestRecord]) -> None
                 weight_g=round(m.weight_g, 1),
                 closed_at=r.closed_at,
                 body={
-                    "carriers": list(r.carriers),
+                    "carriers": list(m.carriers),
+                    "unattributed": m.unattributed,
                     "destinations": dict(m.destinations),
                     "parcel_ids": list(m.parcel_ids),
                 },
@@ -83,22 +100,21 @@ def store_manifests(session: Session, records: Iterable[ManifestRecord]) -> None
     session.flush()
 
 
-def manifest_out(row: SortManifestRow) -> dict[str, Any]:
-    body = row.body
-    return {
-        "manifest_id": row.id,
-        "sorter_id": row.sorter_id,
-        "chute_id": row.chute_id,
-        "container": row.container,
-        "plan_id": row.plan_id,
-        "carrier_id": row.carrier_id,
-        "carriers": body["carriers"],
-        "count": row.parcels,
-        "weight_g": row.weight_g,
-        "destinations": body["destinations"],
-        "parcel_ids": body["parcel_ids"],
-        "closed_at": row.closed_at,
-    }
+def find_manifest(
+    session: Session, sorter_id: str, chute_id: str, container: int
+) -> ManifestRecord | None:
+    """The stored manifest of one container (re-sent closes answer it)."""
+    row = session.scalar(
+        select(SortManifestRow)
+        .where(
+            SortManifestRow.sorter_id == sorter_id,
+            SortManifestRow.chute_id == chute_id,
+            SortManifestRow.container == container,
+        )
+        .order_by(SortManifestRow.closed_at.desc())
+        .limit(1)
+    )
+    return ManifestRecord.from_row(row) if row is not None else None
 
 
 def list_manifests(
@@ -122,4 +138,5 @@ def list_manifests(
     if closed_from is not None:
         query = query.where(SortManifestRow.closed_at >= closed_from)
     query = query.order_by(SortManifestRow.closed_at.desc(), SortManifestRow.id)
-    return [manifest_out(row) for row in session.scalars(query.limit(limit).offset(offset))]
+    rows = session.scalars(query.limit(limit).offset(offset))
+    return [ManifestRecord.from_row(row).out() for row in rows]

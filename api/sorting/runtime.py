@@ -4,15 +4,18 @@ The assignment routes touch only this: the sorter's assigner and lock, no databa
 What must survive a restart is written elsewhere and later:
 - the active plan version is a document, switched atomically at activation;
 - chute states, open containers and counters are a snapshot (`sorter_state`),
-  written by a background thread when something changed, synchronously after a
-  container closes (with its manifest) and on activation, and with the per-parcel
-  records (idempotent answers to re-sent requests) on shutdown;
+  written in the same transaction as each chute event (with its manifest) and
+  layout switch, after an activation, by a background thread when assignments
+  changed it, and with the per-parcel records (idempotent answers to re-sent
+  requests) on shutdown;
 - manifests are rows, written when their container closes; one that could not be
   written is kept and retried by the background thread.
 
 `admin` serializes the slow changes of one sorter (layout, activation, chute events,
 snapshots) so the database and memory change in the same order; `lock` guards the
-assigner itself and is held for microseconds on the hot path.
+assigner itself and is held for microseconds: no database call is ever made under it,
+and a snapshot copies only the live per-chute state under it (the plan is serialized
+once per activation, the JSON built after the lock is released).
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from api.db.engine import Database
 from api.errors import Conflict, NotFound
 from api.metrics import AssignmentMeters, Metrics
@@ -30,7 +35,14 @@ from api.sorting import documents as docs
 from api.sorting.manifests import ManifestRecord, store_manifests
 from api.store import get_active, get_document, put_snapshot
 from optimizer.errors import InputError
-from optimizer.sorting import Assigner, SorterLayout, layout_from_dict
+from optimizer.sorting import (
+    Assigner,
+    AssignerState,
+    SorterLayout,
+    SortPlan,
+    layout_from_dict,
+    plan_to_dict,
+)
 
 log = logging.getLogger("optimizer.api.sorting")
 
@@ -45,12 +57,12 @@ class SorterRuntime:
     meters: AssignmentMeters
     assigner: Assigner | None = None
     plan_version: int = 0
-    carriers: dict[str, str] = field(default_factory=dict)  # sort key -> carrier, active plan
     lock: threading.Lock = field(default_factory=threading.Lock)
     admin: threading.RLock = field(default_factory=threading.RLock)
     changes: int = 0  # chute events and activations: state the snapshot must catch up with
     saved: tuple[int, int] = (-1, -1)  # (decisions, changes) in the last stored snapshot
     pending: list[ManifestRecord] = field(default_factory=list)  # manifests not yet stored
+    plan_json: tuple[SortPlan | None, dict[str, Any]] = (None, {})  # a plan serialized once
 
     def live(self) -> Assigner:
         """The assigner; 409 while the sorter has no active plan."""
@@ -66,6 +78,26 @@ class SorterRuntime:
     def dirty(self) -> bool:
         assigner = self.assigner
         return assigner is not None and (assigner.decisions, self.changes) != self.saved
+
+    def capture(self, include_parcels: bool = False) -> Captured:
+        """The live state to store; call it holding `lock` (a copy, no JSON, no database)."""
+        assigner = self.live()
+        return Captured(
+            assigner.capture(include_parcels),
+            (assigner.decisions, self.changes),
+            self.layout_version,
+            self.plan_version,
+        )
+
+
+@dataclass(frozen=True)
+class Captured:
+    """A sorter's state copied under its lock, with the marks `dirty()` compares."""
+
+    state: AssignerState
+    saved: tuple[int, int]  # (decisions, changes) it includes
+    layout_version: int
+    plan_version: int
 
 
 class SortingState:
@@ -145,8 +177,8 @@ class SortingState:
     def persist_all(self) -> None:
         """One background pass: pending manifests, then every changed sorter's snapshot."""
         for runtime in self.sorters():
+            self.flush_manifests(runtime)
             try:
-                self.flush_manifests(runtime)
                 if runtime.dirty():
                     self.persist(runtime)
             except Exception:
@@ -164,10 +196,13 @@ class SortingState:
                     continue
                 snapshot = get_document(session, docs.STATE, sorter_id, 1)
                 runtime.assigner = self._restored_assigner(
-                    layout, docs.plan_of(active), snapshot.body if snapshot else None
+                    stored.version,
+                    layout,
+                    docs.plan_of(active),
+                    dict(active.body["carriers"]),
+                    snapshot.body if snapshot else None,
                 )
                 runtime.plan_version = active.version
-                runtime.carriers = dict(active.body["carriers"])
                 runtime.saved = (runtime.assigner.decisions, runtime.changes)
                 log.info(
                     "sorter %s restored: layout v%d, plan v%d, %d decisions so far",
@@ -178,36 +213,70 @@ class SortingState:
                 )
 
     def _restored_assigner(
-        self, layout: SorterLayout, plan: Any, snapshot: dict[str, Any] | None
+        self,
+        layout_version: int,
+        layout: SorterLayout,
+        plan: SortPlan,
+        carriers: dict[str, str],
+        snapshot: dict[str, Any] | None,
     ) -> Assigner:
+        """The assigner as the snapshot left it, on the latest layout and the active plan.
+
+        A snapshot naming chutes the layout lacks (a layout stored, the process gone before
+        its state) is restored by matching chute ids; what those chutes held is lost, and
+        said at error level.
+        """
+        sorter_id = layout.sorter_id
         if snapshot is not None:
             try:
-                assigner = Assigner.restore(layout, snapshot["assigner"])
+                data = snapshot["assigner"]
+                try:
+                    assigner = Assigner.restore(layout, data, carriers=carriers)
+                except InputError as exc:
+                    assigner, dropped = Assigner.restore_matching(layout, data, carriers=carriers)
+                    log.error(
+                        "sorter %s: the stored state (layout v%s) does not fit layout v%d (%s); "
+                        "restored by chute id, leaving out chutes %s: parcels in their "
+                        "containers are in no manifest",
+                        sorter_id,
+                        snapshot.get("layout_version"),
+                        layout_version,
+                        exc.problems[0].message,
+                        ", ".join(dropped) or "(none)",
+                    )
                 if assigner.plan.version != plan.version:  # activated after the last snapshot
-                    assigner.activate(plan)
+                    assigner.activate(plan, carriers)
                 return assigner
             except (InputError, KeyError, TypeError) as exc:
-                log.warning(
-                    "sorter %s: snapshot not restored (%s); fresh state", layout.sorter_id, exc
-                )
-        return Assigner(layout, plan)
+                log.error("sorter %s: stored state not restored (%s); fresh state", sorter_id, exc)
+        return Assigner(layout, plan, carriers=carriers)
 
     # ------------------------------------------------------------ writes
 
-    def snapshot_body(self, runtime: SorterRuntime, include_parcels: bool) -> dict[str, Any]:
-        """The sorter's state as a document body; takes the hot lock for the copy only."""
-        assigner = runtime.live()
-        with runtime.lock:
-            state = assigner.snapshot(include_parcels=include_parcels)
-            runtime_saved = (assigner.decisions, runtime.changes)
+    def _plan_json(self, runtime: SorterRuntime, plan: SortPlan) -> dict[str, Any]:
+        """The plan as JSON, serialized once per activation (plans are immutable)."""
+        cached_plan, cached = runtime.plan_json
+        if cached_plan is not plan:
+            cached = plan_to_dict(plan)
+            runtime.plan_json = (plan, cached)
+        return cached
+
+    def state_body(self, runtime: SorterRuntime, captured: Captured) -> dict[str, Any]:
+        """The snapshot document of a captured state (built outside the hot lock)."""
+        state = captured.state
         return {
-            "layout_version": runtime.layout_version,
-            "plan_version": runtime.plan_version,
+            "layout_version": captured.layout_version,
+            "plan_version": captured.plan_version,
             "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "with_parcels": include_parcels,
-            "assigner": state,
-            "_saved": list(runtime_saved),
+            "with_parcels": state.records is not None,
+            "assigner": state.to_dict(self._plan_json(runtime, state.plan)),
         }
+
+    def write_state(self, session: Session, runtime: SorterRuntime, captured: Captured) -> None:
+        """Replace the sorter's snapshot in the caller's transaction; after its commit the
+        caller marks it saved (`runtime.saved = captured.saved`). Hold `runtime.admin`."""
+        body = self.state_body(runtime, captured)
+        put_snapshot(session, docs.STATE, runtime.sorter_id, body, sorter_id=runtime.sorter_id)
 
     def persist(
         self, runtime: SorterRuntime, include_parcels: bool = False, force: bool = False
@@ -216,13 +285,11 @@ class SortingState:
         with runtime.admin:
             if runtime.assigner is None or not (force or runtime.dirty()):
                 return
-            body = self.snapshot_body(runtime, include_parcels)
-            saved = tuple(body.pop("_saved"))
+            with runtime.lock:
+                captured = runtime.capture(include_parcels)
             with self.database.transaction() as session:
-                put_snapshot(
-                    session, docs.STATE, runtime.sorter_id, body, sorter_id=runtime.sorter_id
-                )
-            runtime.saved = saved  # type: ignore[assignment]
+                self.write_state(session, runtime, captured)
+            runtime.saved = captured.saved
 
     def persist_or_defer(self, runtime: SorterRuntime) -> None:
         """Store the snapshot now; if the database refuses, the background pass retries."""
@@ -233,13 +300,23 @@ class SortingState:
                           runtime.sorter_id)  # fmt: skip
 
     def flush_manifests(self, runtime: SorterRuntime) -> None:
-        """Retry manifests whose first write failed (their ids make the retry idempotent)."""
+        """Retry manifests whose first write failed, one per transaction (their ids make the
+        retry idempotent); one that still fails is kept for the next pass, not the others."""
         with runtime.admin:
-            if not runtime.pending:
-                return
-            with self.database.transaction() as session:
-                store_manifests(session, runtime.pending)
-            log.info(
-                "sorter %s: %d pending manifest(s) stored", runtime.sorter_id, len(runtime.pending)
-            )
-            runtime.pending.clear()
+            for record in list(runtime.pending):
+                try:
+                    with self.database.transaction() as session:
+                        store_manifests(session, [record])
+                except Exception:
+                    log.exception(
+                        "sorter %s: manifest %s (chute %s, container %d) still not stored; "
+                        "retrying",
+                        runtime.sorter_id,
+                        record.manifest_id,
+                        record.manifest.chute_id,
+                        record.manifest.container,
+                    )
+                    continue
+                runtime.pending.remove(record)
+                log.info("sorter %s: pending manifest %s stored", runtime.sorter_id,
+                         record.manifest_id)  # fmt: skip

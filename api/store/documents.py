@@ -63,21 +63,26 @@ def save_version(
     carrier_id: str | None = None,
     owner_key_id: str | None = None,
 ) -> StoredDocument:
-    """Add the next version of (kind, name); a concurrent save of the same version is a 409."""
+    """Add the next version of (kind, name); a concurrent save of the same version is a 409.
+
+    `body` may be a function of the new version number, for a document that names its
+    own version (a sort plan).
+    """
     latest = session.scalar(
         select(func.max(DocumentRow.version)).where(
             DocumentRow.kind == kind, DocumentRow.name == name
         )
     )
+    version = (latest or 0) + 1
     row = DocumentRow(
         kind=kind,
         name=name,
-        version=(latest or 0) + 1,
+        version=version,
         status=STORED,
         sorter_id=sorter_id,
         carrier_id=carrier_id,
         owner_key_id=owner_key_id,
-        body=body,
+        body=body(version) if callable(body) else body,
         created_at=utcnow(),
     )
     _flush(session, row, f"{kind} {name} was saved concurrently; retry")

@@ -6,6 +6,7 @@ The public surface, readable in one file.
 from optimizer.sorting.alternates import with_alternates as with_alternates
 from optimizer.sorting.alternates import without_alternates as without_alternates
 from optimizer.sorting.assigner import Assigner as Assigner
+from optimizer.sorting.assigner import AssignerState as AssignerState
 from optimizer.sorting.assigner import ChuteEvent as ChuteEvent
 from optimizer.sorting.assigner import PlanTables as PlanTables
 from optimizer.sorting.assigner import parse_chute_event as parse_chute_event

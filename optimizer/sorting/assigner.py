@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -21,7 +22,7 @@ from optimizer.errors import InputError
 from optimizer.sorting.categories import Category, parse_category
 from optimizer.sorting.decision import Decision, Reason
 from optimizer.sorting.jsonio import plan_from_dict, plan_to_dict
-from optimizer.sorting.layout import SorterLayout
+from optimizer.sorting.layout import ChuteType, SorterLayout
 from optimizer.sorting.manifest import Manifest
 from optimizer.sorting.plan import SortPlan
 from optimizer.sorting.plan_tables import PlanTables, sorted_limits
@@ -40,6 +41,9 @@ _REASONS = {r.value: r for r in Reason}
 # container states
 OPEN, FULL, SWAPPING = 0, 1, 2
 _STATE_NAMES = ("open", "full", "swapping")
+
+Item = tuple[str, float, str | None, str | None]  # parcel id, grams, sort key, carrier
+Record = tuple[int, int, Decision, int, float]  # scan, chute or -1, answer, container or 0, when
 
 
 class ChuteEvent(StrEnum):
@@ -75,35 +79,35 @@ class Assigner:
         max_tracked_parcels: int = DEFAULT_MAX_TRACKED,
         resend_window_s: float | None = None,
         clock: Callable[[], float] = time.monotonic,
+        carriers: Mapping[str, str] | None = None,
     ):
         """`resend_window_s` (default: half a loop) tells a re-sent request from a re-scan
-        when the request carries no `scan` number; `clock` is injectable for tests."""
+        when the request carries no `scan` number; `clock` is injectable for tests.
+        `carriers` maps the plan's sort keys to carriers (`carriers_by_destination` of its
+        forecast): each parcel sorted for its destination records its carrier, so a manifest
+        names the carrier of what it really holds (without a map, no carrier)."""
         if not (isinstance(max_tracked_parcels, int) and max_tracked_parcels >= 1):
             raise InputError("must be an integer >= 1", field="max_tracked_parcels")
-        if resend_window_s is None:
-            resend_window_s = layout.loop_time_s / 2
-        if not (isinstance(resend_window_s, int | float) and resend_window_s >= 0):
-            raise InputError("must be a number >= 0", field="resend_window_s")
-        self.layout = layout
-        self._resend_window_s = float(resend_window_s)
+        if resend_window_s is not None:
+            if not (isinstance(resend_window_s, int | float) and resend_window_s >= 0):
+                raise InputError("must be a number >= 0", field="resend_window_s")
+            self._resend_window_s = float(resend_window_s)
+        self._resend_explicit = resend_window_s is not None
         self._clock = clock
         self._tables = PlanTables(plan, layout)
-        chutes = layout.chutes
-        n = len(chutes)
-        self._ids = [c.id for c in chutes]
-        self._cap = [c.capacity_parcels for c in chutes]
-        self._cap_g = [c.capacity_kg * 1000.0 for c in chutes]
-        self._inv = [1.0 / c.capacity_parcels for c in chutes]
-        self._limits = [sorted_limits(c) for c in chutes]
+        self._carrier_of: dict[str, str] = dict(carriers or {})
+        self._bind_layout(layout)
+        n = len(layout.chutes)
         self._count = [0] * n
         self._grams = [0.0] * n
         self._state = [OPEN] * n
         self._disabled = [False] * n
         self._blocked = [False] * n
         self._container = [1] * n
-        self._contents: list[list[tuple[str, float, str | None]]] = [[] for _ in range(n)]
+        # (parcel id, weight in g, sort key, carrier or None) per parcel in each container
+        self._contents: list[list[Item]] = [[] for _ in range(n)]
         # parcel id -> (scan, chute index or -1, decision, container number or 0, answered at)
-        self._records: dict[str, tuple[int, int, Decision, int, float]] = {}
+        self._records: dict[str, Record] = {}
         # Parcel ids in the order they were first recorded: evicting the oldest is O(1)
         # (taking the first key of a dict with many deleted entries in front is not).
         self._record_order: deque[str] = deque()
@@ -113,14 +117,32 @@ class Assigner:
         self.decisions = 0
         self.reason_counts: dict[Reason, int] = dict.fromkeys(Reason, 0)
 
+    def _bind_layout(self, layout: SorterLayout) -> None:
+        """The per-chute constants of `layout` (new lists: a captured state keeps the old)."""
+        chutes = layout.chutes
+        self.layout = layout
+        if not self._resend_explicit:
+            self._resend_window_s = layout.loop_time_s / 2
+        self._ids = [c.id for c in chutes]
+        self._cap = [c.capacity_parcels for c in chutes]
+        self._cap_g = [c.capacity_kg * 1000.0 for c in chutes]
+        self._inv = [1.0 / c.capacity_parcels for c in chutes]
+        self._limits = [sorted_limits(c) for c in chutes]
+        self._handover = [c.type is ChuteType.DESTINATION for c in chutes]
+
     # ------------------------------------------------------------ plan
 
     @property
     def plan(self) -> SortPlan:
         return self._tables.plan
 
-    def activate(self, plan: SortPlan) -> tuple[str, ...]:
+    def activate(
+        self, plan: SortPlan, carriers: Mapping[str, str] | None = None
+    ) -> tuple[str, ...]:
         """Switch to `plan` atomically; containers and parcels already assigned stay as they are.
+
+        `carriers` is the new plan's carrier map (see `__init__`); parcels already in
+        containers keep the carrier they were assigned with.
 
         A plan that does not fit the layout (chute types, roles, categories) raises InputError
         and changes nothing. A chute whose role changes (other destinations, or another category
@@ -137,6 +159,7 @@ class Assigner:
             if self._contents[i] and before.get(cid) != after.get(cid)
         ]
         self._tables = tables
+        self._carrier_of = dict(carriers or {})
         for i in held:
             if self._state[i] == OPEN:
                 self._state[i] = FULL
@@ -195,6 +218,9 @@ class Assigner:
         blocked, count, inv = self._blocked, self._count, self._inv
         grams, cap_g = self._grams, self._cap_g
         chute = -1
+        carrier = (
+            None  # set only while the parcel is sorted for its destination (planned, alternate)
+        )
         size: tuple[float, float, float, float] | None = None  # sorted dims + weight, if needed
         if category != "general":
             reason, candidates = _RESTRICTED, tables.restricted.get(category, ())
@@ -206,6 +232,7 @@ class Assigner:
                 reason, candidates = _UNKNOWN, tables.exception
             else:
                 reason, candidates = _PLANNED, entry.chutes
+                carrier = self._carrier_of.get(destination)
                 if (
                     weight_g > entry.quick_weight
                     or max(length_mm, width_mm, height_mm) > entry.quick_dim
@@ -216,6 +243,7 @@ class Assigner:
                         size = (x, y, z, weight_g)
                         if entry.uniform or not any(self._fits(i, size) for i in candidates):
                             reason, candidates = _OVERSIZE, tables.oversize
+                            carrier = None  # re-handled, not handed over as sorted
                 if reason is _PLANNED:
                     if (
                         preferred >= 0
@@ -261,12 +289,13 @@ class Assigner:
                 if scan > self.layout.max_recirculations:
                     chute = self._least_filled(tables.exception, size, False)
                     reason = _CHUTE_FULL if chute >= 0 else _RECIRCULATE
+                    carrier = None
                 else:
                     reason = _RECIRCULATE
         if chute >= 0:
             count[chute] += 1
             grams[chute] += weight_g
-            self._contents[chute].append((parcel_id, weight_g, destination))
+            self._contents[chute].append((parcel_id, weight_g, destination, carrier))
             if count[chute] >= self._cap[chute] or grams[chute] >= cap_g[chute] * FULL_WEIGHT_RATIO:
                 self._state[chute] = FULL
                 blocked[chute] = True
@@ -323,7 +352,7 @@ class Assigner:
                 chosen, best = i, r
         return chosen
 
-    def _release(self, record: tuple[int, int, Decision, int, float]) -> bool:
+    def _release(self, record: Record) -> bool:
         """A re-scanned parcel did not drop: take it out of the container it was counted in."""
         chute = record[1]
         if chute < 0 or self._container[chute] != record[3]:
@@ -385,17 +414,27 @@ class Assigner:
     def _close(self, i: int) -> Manifest:
         contents = self._contents[i]
         destinations: dict[str, int] = {}
-        for _, _, destination in contents:
+        carriers: set[str] = set()
+        unattributed = 0
+        for _, _, destination, carrier in contents:
             key = destination if destination is not None else "(no-read)"
             destinations[key] = destinations.get(key, 0) + 1
+            if carrier is None:
+                unattributed += 1
+            else:
+                carriers.add(carrier)
+        if not self._handover[i]:  # a special chute's containers are re-handled
+            carriers, unattributed = set(), len(contents)
         manifest = Manifest(
             sorter_id=self.layout.sorter_id,
             chute_id=self._ids[i],
             container=self._container[i],
             plan_id=self._tables.plan.plan_id,
-            parcel_ids=tuple(p for p, _, _ in contents),
-            weight_g=sum(w for _, w, _ in contents),
+            parcel_ids=tuple(item[0] for item in contents),
+            weight_g=sum(item[1] for item in contents),
             destinations=destinations,
+            carriers=tuple(sorted(carriers)),
+            unattributed=unattributed,
         )
         self._contents[i] = []
         self._count[i] = 0
@@ -419,46 +458,122 @@ class Assigner:
             "fill": round(max(self._count[i] * self._inv[i], self._grams[i] / self._cap_g[i]), 4),
         }
 
+    def capture(self, include_parcels: bool = True) -> AssignerState:
+        """A copy of the live state, quick enough to take under the sorter's lock.
+
+        Only what changes is copied: per-chute states, the contents of non-empty containers,
+        counters, and with `include_parcels` the parcel records (one C-level dict copy).
+        The plan and chute ids are shared (never mutated, only replaced); the JSON is built
+        afterwards, outside the lock, by `AssignerState.to_dict`.
+        """
+        state, disabled, container, contents = (
+            self._state,
+            self._disabled,
+            self._container,
+            self._contents,
+        )
+        chutes = [
+            (i, state[i], disabled[i], container[i], list(contents[i]))
+            for i in range(len(state))
+            if contents[i] or state[i] != OPEN or disabled[i] or container[i] != 1
+        ]
+        return AssignerState(
+            sorter_id=self.layout.sorter_id,
+            plan=self._tables.plan,
+            carriers=self._carrier_of,
+            ids=self._ids,
+            chutes=chutes,
+            records=dict(self._records) if include_parcels else None,
+            parcels_seen=self.parcels_seen,
+            decisions=self.decisions,
+            reasons=dict(self.reason_counts),
+        )
+
     def snapshot(self, include_parcels: bool = True) -> dict[str, Any]:
         """Live state as plain JSON data, to persist off the hot path.
 
         `include_parcels=False` leaves out the per-parcel records kept for idempotent
         answers (the bulk of it); containers, chute states and counters are always in.
         """
-        return {
-            "format": SNAPSHOT_FORMAT,
-            "sorter_id": self.layout.sorter_id,
-            "plan": plan_to_dict(self._tables.plan),
-            "chutes": [
-                {
-                    "chute_id": self._ids[i],
-                    "state": _STATE_NAMES[self._state[i]],
-                    "disabled": self._disabled[i],
-                    "container": self._container[i],
-                    "contents": [list(item) for item in self._contents[i]],
-                }
-                for i in range(len(self._ids))
-                if self._contents[i]
+        return self.capture(include_parcels).to_dict()
+
+    def switch_layout(self, layout: SorterLayout) -> None:
+        """Carry the live state over to another layout of this sorter, chutes matched by id.
+
+        Containers, chute states, counters and parcel records stay; records are re-pointed
+        only when a chute moved or went (a new layout that only adds chutes at the end, or
+        changes their limits, copies nothing). Refused with an InputError, changing nothing,
+        when the active plan does not fit `layout` or a chute with live state (parcels, full,
+        swapping, disabled, containers already closed) is not in it.
+        """
+        if layout.sorter_id != self.layout.sorter_id:
+            raise InputError(
+                f"layout is for sorter {layout.sorter_id}, not {self.layout.sorter_id}",
+                field="layout.sorter_id",
+            )
+        tables = PlanTables(self._tables.plan, layout)
+        remap = [layout.chute_index(cid) for cid in self._ids]
+        lost = [
+            cid
+            for i, cid in enumerate(self._ids)
+            if remap[i] is None
+            and (
+                self._contents[i]
                 or self._state[i] != OPEN
                 or self._disabled[i]
                 or self._container[i] != 1
-            ],
-            "parcels": {
-                pid: [r[0], self._ids[r[1]] if r[1] >= 0 else None, r[2][2].value, r[3]]
+            )
+        ]
+        if lost:
+            raise InputError(
+                f"chutes {', '.join(lost)} hold parcels or a state (full, swapping, disabled, "
+                "closed containers) and are not in the new layout",
+                field="layout.chutes",
+            )
+        n = len(layout.chutes)
+        count, grams, state = [0] * n, [0.0] * n, [OPEN] * n
+        disabled, container = [False] * n, [1] * n
+        contents: list[list[Item]] = [[] for _ in range(n)]
+        new_index = [-1 if j is None else j for j in remap]
+        for i, j in enumerate(new_index):
+            if j >= 0:
+                count[j], grams[j], state[j] = self._count[i], self._grams[i], self._state[i]
+                disabled[j], container[j] = self._disabled[i], self._container[i]
+                contents[j] = self._contents[i]
+        if new_index != list(range(len(new_index))):  # a chute moved or went
+            self._records = {
+                pid: r
+                if r[1] < 0
+                else (r[0], new_index[r[1]], r[2], r[3] if new_index[r[1]] >= 0 else 0, r[4])
                 for pid, r in self._records.items()
             }
-            if include_parcels
-            else {},
-            "counters": {
-                "parcels_seen": self.parcels_seen,
-                "decisions": self.decisions,
-                "reasons": {k.value: v for k, v in self.reason_counts.items()},
-            },
-        }
+        self._tables = tables
+        self._bind_layout(layout)
+        self._count, self._grams, self._state = count, grams, state
+        self._disabled, self._container, self._contents = disabled, container, contents
+        self._blocked = [disabled[j] or state[j] != OPEN for j in range(n)]
+        self.newly_full = [new_index[i] for i in self.newly_full if new_index[i] >= 0]
 
     @classmethod
     def restore(cls, layout: SorterLayout, data: dict[str, Any], **kwargs: Any) -> Assigner:
         """An assigner in the state a `snapshot()` recorded (same layout)."""
+        return cls._restore(layout, data, True, kwargs)[0]
+
+    @classmethod
+    def restore_matching(
+        cls, layout: SorterLayout, data: dict[str, Any], **kwargs: Any
+    ) -> tuple[Assigner, tuple[str, ...]]:
+        """Restore a snapshot taken on another layout of the sorter, chutes matched by id.
+
+        Chutes of the snapshot that `layout` lacks are left out, with their containers'
+        parcels: their ids come back for the caller to report. The plan must still fit.
+        """
+        return cls._restore(layout, data, False, kwargs)
+
+    @classmethod
+    def _restore(
+        cls, layout: SorterLayout, data: dict[str, Any], strict: bool, kwargs: dict[str, Any]
+    ) -> tuple[Assigner, tuple[str, ...]]:
         if not isinstance(data, dict) or data.get("format") != SNAPSHOT_FORMAT:
             raise InputError(
                 f"not an assigner snapshot of format {SNAPSHOT_FORMAT}", field="snapshot"
@@ -468,24 +583,36 @@ class Assigner:
                 f"snapshot is for sorter {data.get('sorter_id')}, not {layout.sorter_id}",
                 field="snapshot.sorter_id",
             )
+        if "carriers" not in kwargs and isinstance(data.get("carriers"), dict):
+            kwargs = {**kwargs, "carriers": data["carriers"]}
         assigner = cls(layout, plan_from_dict(data["plan"], root="snapshot.plan"), **kwargs)
         restored_at = assigner._clock()
+        dropped: list[str] = []
         try:
             for item in data["chutes"]:
                 i = layout.chute_index(item["chute_id"])
                 if i is None:
-                    raise InputError(f"unknown chute {item['chute_id']!r}", field="snapshot.chutes")
+                    if strict:
+                        raise InputError(
+                            f"unknown chute {item['chute_id']!r}", field="snapshot.chutes"
+                        )
+                    dropped.append(str(item["chute_id"]))
+                    continue
                 assigner._state[i] = _STATE_NAMES.index(item["state"])
                 assigner._disabled[i] = bool(item["disabled"])
                 assigner._container[i] = int(item["container"])
-                assigner._contents[i] = [(p, float(w), d) for p, w, d in item["contents"]]
+                assigner._contents[i] = [_item(*entry) for entry in item["contents"]]
                 assigner._count[i] = len(assigner._contents[i])
-                assigner._grams[i] = sum(w for _, w, _ in assigner._contents[i])
+                assigner._grams[i] = sum(entry[1] for entry in assigner._contents[i])
                 assigner._blocked[i] = assigner._disabled[i] or assigner._state[i] != OPEN
             for pid, (scan, chute_id, reason, container) in data.get("parcels", {}).items():
                 chute = layout.chute_index(chute_id) if chute_id is not None else -1
                 if chute is None:
-                    raise InputError(f"unknown chute {chute_id!r}", field=f"snapshot.parcels.{pid}")
+                    if strict:
+                        raise InputError(
+                            f"unknown chute {chute_id!r}", field=f"snapshot.parcels.{pid}"
+                        )
+                    chute, container = -1, 0  # its chute went: answered, no longer releasable
                 decision = Decision(pid, chute_id, _REASONS[reason])
                 if pid not in assigner._records:
                     assigner._record_order.append(pid)
@@ -500,4 +627,58 @@ class Assigner:
                 assigner.reason_counts[_REASONS[k]] = int(v)
         except (KeyError, ValueError, TypeError) as exc:
             raise InputError(f"malformed snapshot ({exc!r})", field="snapshot") from None
-        return assigner
+        return assigner, tuple(dropped)
+
+
+def _item(
+    parcel_id: str, weight_g: float, destination: str | None, carrier: str | None = None
+) -> Item:
+    """A container entry from a snapshot (snapshots before carriers had three fields)."""
+    return (parcel_id, float(weight_g), destination, carrier)
+
+
+@dataclass(frozen=True)
+class AssignerState:
+    """An assigner's live state as `Assigner.capture` copied it; `to_dict` is the snapshot."""
+
+    sorter_id: str
+    plan: SortPlan
+    carriers: dict[str, str]
+    ids: list[str]
+    chutes: list[tuple[int, int, bool, int, list[Item]]]  # index, state, disabled, number, items
+    records: dict[str, Record] | None
+    parcels_seen: int
+    decisions: int
+    reasons: dict[Reason, int]
+
+    def to_dict(self, plan: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The snapshot as plain JSON data; pass `plan` (the plan as `plan_to_dict` gives it)
+        to reuse one serialization of the immutable plan across snapshots."""
+        ids = self.ids
+        return {
+            "format": SNAPSHOT_FORMAT,
+            "sorter_id": self.sorter_id,
+            "plan": plan if plan is not None else plan_to_dict(self.plan),
+            "carriers": dict(self.carriers),
+            "chutes": [
+                {
+                    "chute_id": ids[i],
+                    "state": _STATE_NAMES[state],
+                    "disabled": disabled,
+                    "container": container,
+                    "contents": [list(item) for item in contents],
+                }
+                for i, state, disabled, container, contents in self.chutes
+            ],
+            "parcels": {
+                pid: [r[0], ids[r[1]] if r[1] >= 0 else None, r[2][2].value, r[3]]
+                for pid, r in self.records.items()
+            }
+            if self.records is not None
+            else {},
+            "counters": {
+                "parcels_seen": self.parcels_seen,
+                "decisions": self.decisions,
+                "reasons": {k.value: v for k, v in self.reasons.items()},
+            },
+        }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from optimizer.sorting.forecast import Forecast
@@ -17,21 +16,24 @@ class Manifest:
     parcel_ids: tuple[str, ...]
     weight_g: float
     destinations: dict[str, int] = field(default_factory=dict)  # sort key -> parcels
+    # Carriers of the parcels sorted to this destination chute for their destination, each
+    # from the carrier map of the plan it was assigned under; `unattributed` parcels have
+    # none (no-reads, unknown keys, restricted goods, overflow, any special chute).
+    carriers: tuple[str, ...] = ()
+    unattributed: int = 0
 
     @property
     def count(self) -> int:
         return len(self.parcel_ids)
 
-    def carriers(self, carrier_of: Mapping[str, str]) -> tuple[str, ...]:
-        """The carriers taking this container, from the carriers of its destinations.
-
-        `carrier_of` maps sort keys to carriers (`carriers_by_destination`). Keys it does not
-        know (no-reads, unknown destinations, restricted goods' labels) name no carrier: a
-        container of such parcels is handed to no carrier. A plan mixes only destinations of
-        one hand-over on a chute, so a destination chute's container has one carrier unless
-        a hand-over is shared by several carriers.
-        """
-        return tuple(sorted({carrier_of[d] for d in self.destinations if d in carrier_of}))
+    @property
+    def carrier(self) -> str | None:
+        """The one carrier this container is handed to, or None: a container holding any
+        parcel without a carrier, or parcels of several carriers, is handed to no carrier
+        (planners sort it out), so no carrier ever reads another's parcels."""
+        if self.unattributed or len(self.carriers) != 1:
+            return None
+        return self.carriers[0]
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -42,6 +44,8 @@ class Manifest:
             "count": self.count,
             "weight_g": round(self.weight_g, 1),
             "destinations": dict(self.destinations),
+            "carrier": self.carrier,
+            "carriers": list(self.carriers),
             "parcel_ids": list(self.parcel_ids),
         }
 

@@ -101,8 +101,9 @@ def test_job_counts_by_status_come_from_the_database(make_client):
 def test_assignment_counter_is_exposed(make_client):
     """The assignment counter the WCS hot path increments shows up by sorter and reason."""
     client = make_client()
-    client.app.state.services.metrics.count_assignment("S1", "planned", 3)
-    client.app.state.services.metrics.count_assignment("S1", "recirculate")
+    meters = client.app.state.services.metrics.assignment_meters("S1")
+    meters.by_reason["planned"].inc(3)
+    meters.by_reason["recirculate"].inc()
     lines = metric_lines(client, "optimizer_assignments_total")
     assert 'optimizer_assignments_total{reason="planned",sorter_id="S1"} 3.0' in lines
     assert 'optimizer_assignments_total{reason="recirculate",sorter_id="S1"} 1.0' in lines

@@ -204,13 +204,15 @@ def test_a_plan_that_fails_the_checker_or_the_layout_is_not_activated(ready):
         {"field": "plan", "message": "chute C001 expects 140% of its container", "code": "capacity"}
     ]}  # fmt: skip
     with database.transaction() as session:
-        version = docs.latest_plan_version(session, SORTER) + 1
-        body = {
-            "summary": {**summary, "check": failing},
-            "plan": {**stored["plan"], "version": version},
-            "carriers": {},
-        }
-        save_version(session, docs.PLAN, SORTER, body, sorter_id=SORTER)
+
+        def body(version: int) -> dict:
+            return {
+                "summary": {**summary, "check": failing},
+                "plan": {**stored["plan"], "version": version},
+                "carriers": {},
+            }
+
+        version = save_version(session, docs.PLAN, SORTER, body, sorter_id=SORTER).version
     refused = client.post(f"{BASE}/plans/{version}/activate", headers=H(keys.wcs_s1))
     assert refused.status_code == 409
     assert "fails the independent checker (chute C001" in refused.json()["error"]["message"]

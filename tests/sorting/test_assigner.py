@@ -38,14 +38,16 @@ class FakeClock:
         return self.now
 
 
-def make_assigner(clock: FakeClock | None = None) -> Assigner:
+def make_assigner(
+    clock: FakeClock | None = None, carriers: dict[str, str] | None = None
+) -> Assigner:
     plan = simple_plan(
         LAYOUT,
         {"A": ["D0", "D1"], "B": ["D2"], "C": ["D3"]},
         alternates={"B": ["D3"]},
         restricted={Category.BATTERY: ("D5",)},
     )
-    return Assigner(LAYOUT, plan, clock=clock or FakeClock())
+    return Assigner(LAYOUT, plan, clock=clock or FakeClock(), carriers=carriers)
 
 
 def send(assigner, pid, dest="A", weight=500.0, dims=SMALL, category="general", scan=None):
@@ -256,8 +258,12 @@ def test_closed_container_yields_its_manifest():
     assert a.chute_event("D2", "emptied").count == 0
 
 
+CARRIERS = {"A": "UPS", "B": "DHL", "C": "DHL"}
+
+
 def test_a_manifest_names_the_carriers_of_its_destinations():
-    """A container's carriers come from its destinations; no-reads and unknown keys name none."""
+    """A destination chute's container holding only parcels sorted there for destinations of
+    one carrier names that carrier; no-reads and unknown keys name none."""
     forecast = Forecast(
         (
             DestinationForecast("A", 10.0, "UPS"),
@@ -266,18 +272,64 @@ def test_a_manifest_names_the_carriers_of_its_destinations():
         )
     )
     carriers = carriers_by_destination(forecast)
-    assert carriers == {"A": "UPS", "B": "DHL", "C": "DHL"}
-    a = make_assigner()
+    assert carriers == CARRIERS
+    a = make_assigner(carriers=carriers)
     send(a, "B1", "B")
     send(a, "N1", None)
     send(a, "U1", "NOT-IN-PLAN")
-    assert a.chute_event("D2", "container_closed").carriers(carriers) == ("DHL",)
-    assert a.chute_event("NO_READ", "container_closed").carriers(carriers) == ()
-    assert a.chute_event("EXCEPTION", "container_closed").carriers(carriers) == ()
-    shared = dataclasses.replace(
-        a.chute_event("D0", "container_closed"), destinations={"A": 1, "B": 1}
-    )
-    assert shared.carriers(carriers) == ("DHL", "UPS")  # a hand-over shared by two carriers
+    closed = a.chute_event("D2", "container_closed")
+    assert (closed.carrier, closed.carriers, closed.unattributed) == ("DHL", ("DHL",), 0)
+    for special in ("NO_READ", "EXCEPTION"):
+        manifest = a.chute_event(special, "container_closed")
+        assert (manifest.carrier, manifest.carriers, manifest.unattributed) == (None, (), 1)
+
+
+def test_a_container_with_any_parcel_of_no_carrier_names_no_carrier():
+    """Unknown destinations and no-reads mixed with one known destination (the review's case):
+    the container names no carrier, so no carrier can read the other parcels."""
+    a = make_assigner(carriers=CARRIERS)
+    a.chute_event("D2", "full")
+    a.chute_event("D3", "disabled")
+    send(a, "K1", "B", scan=3)  # no room on the last allowed pass: to the exception chute
+    send(a, "U1", "ZZ-UNKNOWN")
+    send(a, "U2", "ZZ-UNKNOWN")
+    manifest = a.chute_event("EXCEPTION", "container_closed")
+    assert manifest.destinations == {"B": 1, "ZZ-UNKNOWN": 2}
+    assert (manifest.carrier, manifest.carriers, manifest.unattributed) == (None, (), 3)
+
+
+def test_restricted_goods_on_a_destination_chute_name_no_carrier():
+    """A restricted-goods chute is re-handled, not handed over: its parcels name no carrier."""
+    a = make_assigner(carriers=CARRIERS)
+    assert send(a, "BAT1", "A", category="battery").chute_id == "D5"
+    manifest = a.chute_event("D5", "container_closed")
+    assert (manifest.carrier, manifest.unattributed) == (None, 1)
+
+
+def test_parcels_keep_the_carrier_of_the_plan_they_were_assigned_under():
+    """After an activation with another carrier map, a container holding parcels of both
+    plans names no carrier; one filled under a single map names that map's carrier."""
+    a = make_assigner(carriers=CARRIERS)
+    send(a, "A1", "A")
+    a.activate(dataclasses.replace(a.plan, version=2), {"A": "FEDEX"})
+    send(a, "A2", "A")
+    send(a, "A3", "A")
+    mixed = a.chute_event("D0", "container_closed")
+    pure = a.chute_event("D1", "container_closed")
+    assert mixed.parcel_ids == ("A1", "A3") and pure.parcel_ids == ("A2",)
+    assert (mixed.carrier, mixed.carriers) == (None, ("FEDEX", "UPS"))
+    assert (pure.carrier, pure.carriers) == ("FEDEX", ("FEDEX",))
+    restored = Assigner.restore(LAYOUT, json.loads(json.dumps(a.snapshot())))
+    send(restored, "A4", "A")
+    assert restored.chute_event("D0", "container_closed").carrier == "FEDEX"
+
+
+def test_an_assigner_without_carriers_names_none():
+    """The CLI and the simulator have no carrier map: every manifest names no carrier."""
+    a = make_assigner()
+    send(a, "B1", "B")
+    manifest = a.chute_event("D2", "container_closed")
+    assert (manifest.carrier, manifest.carriers, manifest.unattributed) == (None, (), 1)
 
 
 def test_bad_events_are_input_errors():
@@ -547,8 +599,102 @@ def test_any_sequence_of_requests_and_events_keeps_containers_consistent(operati
         snapshot = a.snapshot()
         seen: list[str] = []
         for row in snapshot["chutes"]:
-            seen += [p for p, _, _ in row["contents"]]
+            seen += [item[0] for item in row["contents"]]
             status = a.chute_status(row["chute_id"])
             assert status["count"] == len(row["contents"])
-            assert status["weight_g"] == pytest.approx(sum(w for _, w, _ in row["contents"]))
+            assert status["weight_g"] == pytest.approx(sum(item[1] for item in row["contents"]))
         assert len(seen) == len(set(seen))
+
+
+def test_a_layout_switch_keeps_containers_states_and_answers():
+    """Another layout of the sorter (a chute added in front, capacities changed): containers,
+    chute states, re-sent answers and re-scans carry over by chute id."""
+    a = make_assigner(carriers=CARRIERS)
+    send(a, "P1", "A", scan=1)
+    send(a, "P2", "B", scan=1)
+    a.chute_event("D3", "disabled")
+
+    def live(cid: str) -> dict:
+        return {k: v for k, v in a.chute_status(cid).items() if k != "fill"}  # capacity changed
+
+    before = {c.id: live(c.id) for c in LAYOUT.chutes}
+    extra = dataclasses.replace(LAYOUT.chutes[0], id="NEW", position_m=5.0)
+    bigger = [dataclasses.replace(c, capacity_parcels=10) for c in LAYOUT.chutes]
+    layout = dataclasses.replace(LAYOUT, chutes=(extra, *bigger))
+    a.switch_layout(layout)
+    assert a.layout is layout
+    after = {cid: live(cid) for cid in before}
+    assert after == before
+    assert send(a, "P1", "A", scan=1).chute_id == "D0"  # a re-send: same answer, not counted
+    assert a.decisions == 2
+    assert send(a, "P1", "A", scan=2).chute_id == "D0"  # a re-scan keeps its chute
+    assert a.chute_status("D0")["count"] == 1
+    manifest = a.chute_event("D2", "container_closed")
+    assert (manifest.parcel_ids, manifest.carrier) == (("P2",), "DHL")
+    for i in range(4):  # the larger capacity holds: four more parcels before B's chute is full
+        assert send(a, f"B{i}", "B").chute_id == "D2"
+
+
+def test_a_layout_switch_that_would_lose_live_state_changes_nothing():
+    """A layout without a chute that holds parcels, or that the plan needs, is refused."""
+    a = make_assigner()
+    send(a, "P1", "B")
+    snapshot = a.snapshot()
+    without_d2 = dataclasses.replace(LAYOUT, chutes=tuple(c for c in LAYOUT.chutes if c.id != "D2"))
+    with pytest.raises(InputError):
+        a.switch_layout(without_d2)  # the plan sends B there
+    b = Assigner(LAYOUT, simple_plan(LAYOUT, {"A": ["D0", "D1"]}))
+    send(b, "Q1", "A")  # into D0
+    b.activate(simple_plan(LAYOUT, {"A": ["D1"]}, version=2))  # D0 held with its parcel
+    without_d0 = dataclasses.replace(LAYOUT, chutes=tuple(c for c in LAYOUT.chutes if c.id != "D0"))
+    with pytest.raises(InputError) as exc:
+        b.switch_layout(without_d0)
+    assert "D0" in str(exc.value)
+    assert a.snapshot() == snapshot and b.layout is LAYOUT
+
+
+def test_a_layout_switch_that_moves_chutes_repoints_the_parcel_records():
+    """Chutes reordered and an unused one dropped: records follow their chute by id."""
+    plan = simple_plan(LAYOUT, {"A": ["D0", "D1"], "B": ["D2"]})
+    a = Assigner(LAYOUT, plan, clock=FakeClock())
+    answers = {pid: send(a, pid, dest, scan=1) for pid, dest in (("P1", "A"), ("P2", "B"))}
+    a.chute_event("D0", "container_closed")
+    a.chute_event("D0", "enabled")
+    a.chute_event("D2", "full")
+    kept = [c for c in LAYOUT.chutes if c.id != "D4"]
+    layout = dataclasses.replace(LAYOUT, chutes=tuple(reversed(kept)))
+    a.switch_layout(layout)
+    for pid, dest in (("P1", "A"), ("P2", "B")):
+        assert send(a, pid, dest, scan=1) == answers[pid]
+    assert a.chute_status("D2")["state"] == "full" and a.chute_status("D2")["count"] == 1
+    assert a.chute_status("D0")["container"] == 2
+    assert a.chute_event("D2", "container_closed").parcel_ids == ("P2",)
+
+
+def test_a_snapshot_for_another_layout_restores_by_matching_chute_ids():
+    """A snapshot naming chutes the layout lacks is refused by `restore` and restored by
+    `restore_matching`, which leaves those chutes out and says which."""
+    a = make_assigner()
+    send(a, "P1", "A")
+    send(a, "P2", "C")
+    plan_for_smaller = simple_plan(LAYOUT, {"A": ["D0", "D1"]})
+    a.activate(plan_for_smaller)
+    smaller = dataclasses.replace(LAYOUT, chutes=tuple(c for c in LAYOUT.chutes if c.id != "D3"))
+    with pytest.raises(InputError):
+        Assigner.restore(smaller, a.snapshot())
+    restored, dropped = Assigner.restore_matching(smaller, a.snapshot())
+    assert dropped == ("D3",)
+    assert restored.chute_status("D0")["count"] == 1
+    assert restored.decisions == a.decisions
+
+
+def test_a_captured_state_is_a_copy_that_later_decisions_do_not_change():
+    """`capture` copies the live state quickly; its JSON, built later, is the snapshot then."""
+    a = make_assigner()
+    send(a, "P1", "A")
+    state = a.capture(include_parcels=True)
+    expected = a.snapshot()
+    send(a, "P2", "A")
+    a.chute_event("D0", "container_closed")
+    assert state.to_dict() == expected
+    assert state.to_dict(plan=expected["plan"]) == expected
