@@ -15,6 +15,7 @@ from starlette.routing import compile_path
 from api.db.engine import Database
 from api.db.migrate import upgrade
 from api.errors import install_error_handlers
+from api.gc_policy import GcCompactor
 from api.jobs.runner import JobRunner
 from api.jobs.store import counts_by_kind_status
 from api.metrics import Metrics
@@ -64,13 +65,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sorting=SortingState(database, metrics, settings.sorting_snapshot_interval_s),
     )
 
+    compactor = GcCompactor(settings.gc_compact_interval_s)
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         services.jobs.start()
         services.sorting.start()  # live sorters as they were: plans, chute states, containers
+        compactor.start()
         try:
             yield
         finally:
+            compactor.stop()
             services.sorting.stop()  # their state, with per-parcel records, for the next start
             services.jobs.stop()
             database.dispose()

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
 
     # Sorting: live state is snapshotted this often when it changed (and on events that matter).
     sorting_snapshot_interval_s: float = Field(5.0, gt=0, le=3600)
+    gc_compact_interval_s: float = Field(
+        2.0, gt=0, le=3600, description="collect new objects and freeze survivors this often"
+    )
 
     # Auth.
     key_cache_ttl_s: float = Field(5.0, ge=0, le=3600)

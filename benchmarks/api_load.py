@@ -9,6 +9,7 @@ omission). Requests go over a few persistent keep-alive connections.
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -102,8 +103,14 @@ async def _run(
         pool.put_nowait((reader, writer))
 
     began = time.perf_counter()
-    if rate:
-        await asyncio.gather(*(one(i) for i in range(total)))
+    if rate:  # one task per request, created when it is due (not 10,000 up front)
+        tasks = []
+        for i in range(total):
+            delay = start + i / rate - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(i)))
+        await asyncio.gather(*tasks)
     else:  # closed loop: each connection sends its next request as soon as it has an answer
         counter = iter(range(total))
 
@@ -130,4 +137,14 @@ def run_load(
 
     With several requests, request i sends `request[i % len(request)]`.
     """
-    return asyncio.run(_run(host, port, request, total, rate, connections))
+    # The generator shares the process with the benchmark's data (a generated case, plans):
+    # a full collection over those objects stalls the client for tens of milliseconds and
+    # would be counted as server latency, so the collector waits until the run is over.
+    enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        return asyncio.run(_run(host, port, request, total, rate, connections))
+    finally:
+        if enabled:
+            gc.enable()
