@@ -177,15 +177,14 @@ def development_key(session: Session, state_dir: Path) -> DevelopmentKey:
         secret = path.read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError):
         secret = ""
-    parts = secret.split("_", 2)
-    if len(parts) == 3 and parts[0] == KEY_PREFIX:
-        row = session.get(ApiKeyRow, parts[1])
-        if (
-            row is not None
-            and row.revoked_at is None
-            and secrets.compare_digest(row.key_hash, hash_key(secret))
-        ):
-            return DevelopmentKey(KeyInfo.from_row(row), secret, issued_now=False)
+    key_id = key_id_of(secret)
+    row = session.get(ApiKeyRow, key_id) if key_id else None
+    if (
+        row is not None
+        and row.revoked_at is None
+        and secrets.compare_digest(row.key_hash, hash_key(secret))
+    ):
+        return DevelopmentKey(KeyInfo.from_row(row), secret, issued_now=False)
     issued = create_key(session, ["planner", "wcs", "admin"], [ALL], name="development key")
     state_dir.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
