@@ -18,7 +18,9 @@ writes the `api` section of RESULTS.md:
 from __future__ import annotations
 
 import json
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +29,7 @@ import pytest
 
 from benchmarks.api_load import LoadResult, Request, run_load
 from benchmarks.api_server import Server, running_server
+from benchmarks.api_swaps import swap_containers
 from benchmarks.report import machine_line, update_section
 from optimizer.sorting import (
     check_plan,
@@ -53,6 +56,7 @@ IN_PROCESS: list[float] = []  # median microseconds per in-process request
 SORTER: dict[str, Any] = {}  # what the sorting setup measured
 CASE_SIZE = {"full": (300, 600, 20_000.0), "fast": (60, 40, 3000.0)}  # chutes, destinations, /h
 PLAN_TIME_LIMIT = {"full": 10.0, "fast": 3.0}
+HOURS = {"full": 2.0, "fast": 1.0}  # of scans: every full-mode run sends distinct parcels
 BATCH = 100
 
 
@@ -70,7 +74,7 @@ def server(mode: str):
 def sorter(server: Server, mode: str) -> dict[str, Any]:
     """The generated sorter uploaded, its plan optimized by the API's job, checked, activated."""
     chutes, destinations, rate = CASE_SIZE[mode]
-    case = generate_case(chutes, destinations, seed=1, rate=rate)
+    case = generate_case(chutes, destinations, seed=1, rate=rate, hours=HOURS[mode])
     sorter_id = case.layout.sorter_id
     client = httpx.Client(
         base_url=f"http://{server.host}:{server.port}/v1/sorters/{sorter_id}",
@@ -134,6 +138,33 @@ def test_single_assignment_at_a_fixed_rate(server, sorter, mode, rate):
     )
     assert result.errors == 0
     ROWS.append(Row("POST /v1/sorters/{id}/assignments", f"{rate}/s open loop", result))
+
+
+def test_single_assignment_with_container_swaps(server, sorter, mode):
+    """1,000/s as above while the WCS swaps two containers a second (full, then closed):
+    each swap stores a manifest and the sorter's snapshot beside the hot path."""
+    total = 10_000 if mode == "full" else 200
+    scans = sorter["scans"][20_000 : 20_000 + total] if mode == "full" else sorter["scans"][:total]
+    assert len(scans) == total
+    base_url = f"http://{server.host}:{server.port}/v1/sorters/{sorter['id']}"
+    chutes = sorted({c for a in sorter["plan"].assignments for c in a.chute_ids})
+    requests = _assignments(server, sorter["id"], scans)
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=spawn) as pool:
+        pool.submit(time.sleep, 0).result()  # the worker is up before the clock starts
+        swapper = pool.submit(swap_containers, base_url, server.key, chutes, total / 1000, 0.5)
+        result = run_load(server.host, server.port, requests, total, rate=1000)
+        swaps = swapper.result(timeout=60)
+    assert result.errors == 0
+    assert swaps.swaps > 0 and not swaps.failures, swaps.failures
+    assert swaps.parcels_closed > 0
+    ROWS.append(
+        Row(
+            "POST /v1/sorters/{id}/assignments",
+            f"1000/s open loop, {swaps.swaps / result.wall_s:.1f} container swaps/s",
+            result,
+        )
+    )
 
 
 def test_single_assignment_max_throughput(server, sorter, mode):
@@ -275,18 +306,25 @@ def _report(rows: list[Row]) -> str:
             f"({SORTER['status']}, gap {SORTER['gap']}, {SORTER['plan_job_s']:.1f} s from POST to "
             "done with a 10 s limit), passed the independent checker and was activated.",
         ]
-    at_1000 = next(
-        (r for r in rows if r.load.startswith("1000/s") and "assignments" in r.what), None
-    )
-    if at_1000 is not None:
-        p99 = at_1000.result.percentile_ms(99)
-        verdict = "meets" if p99 < TARGET_P99_MS else "misses"
+    at_1000 = [r for r in rows if r.load.startswith("1000/s") and "assignments" in r.what]
+    if at_1000:
+        worst = max(r.result.percentile_ms(99) for r in at_1000)
+        verdict = "meets" if worst < TARGET_P99_MS else "misses"
+        each = "; ".join(f"{r.load}: {r.result.percentile_ms(99):.2f} ms" for r in at_1000)
         lines += [
             "",
             f"Target (issue 5): p99 < {TARGET_P99_MS:.0f} ms for single assignments at 1,000 "
-            f"requests/s: {verdict} it at {p99:.2f} ms.",
+            f"requests/s: {verdict} it ({each}).",
             "Latency is measured from each request's scheduled send time (open loop), so "
             "queueing in the client or server counts. The machine is shared with other agents' "
             "work: figures are noisy, compare rows of one run.",
+            "What the tail was, and what took it off: CPython's full garbage collections "
+            "walked every long-lived object and stopped the server for 100-250 ms (now new "
+            "objects are collected every 2 s and the survivors frozen, `api/gc_policy.py`); "
+            "then the sorter's snapshot, stored every 5 s and with every chute event, was one "
+            "`json.dumps` of all parcels in open containers holding the GIL for 10-30 ms (now "
+            "each container's parcels are encoded once, `optimizer/sorting/snapshot_text.py`, "
+            "the rest in short slices that let the event loop in, `api/sliced_json.py`, and a "
+            "chute event stores only its row: a restart replays events over the snapshot).",
         ]
     return "\n".join(lines)

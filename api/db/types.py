@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,6 +11,15 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 
 JsonDocument = JSON().with_variant(JSONB(), "postgresql")
+
+
+class EncodedJson(str):
+    """JSON text encoded ahead of the write (`api.sliced_json`), stored as it is."""
+
+
+def encode_json(value: Any) -> str:
+    """The engines' JSON serializer: `json.dumps`, except for text already encoded."""
+    return str(value) if isinstance(value, EncodedJson) else json.dumps(value)
 
 
 class UtcDateTime(TypeDecorator[datetime]):

@@ -4,10 +4,11 @@ Assignments touch no database: the sorter's assigner lives in memory behind its 
 lock (`api.sorting.runtime`) and the handlers are `async def` so they run on the event
 loop without a thread hop. The body is decoded once and checked by hand
 (`api.sorting.scans`); no model is built per parcel. `ScanIn` documents the body.
-Chute events change live state; the event, a closed container's manifest (named for
-its carrier only when every parcel in it is that carrier's) and the sorter's new state
-are stored in one transaction. `newly_full` is kept empty here: a WCS learns a chute's
-state from the answers and `GET .../chutes`.
+Chute events change live state; the event and a closed container's manifest (named for
+its carrier only when every parcel in it is that carrier's) are stored in one
+transaction, and a restart replays the events recorded after the last snapshot.
+`newly_full` is kept empty here: a WCS learns a chute's state from the answers and
+`GET .../chutes`.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from api.schemas.sorting import (
     ScanIn,
 )
 from api.settings import Settings
+from api.sorting import documents as docs
 from api.sorting.manifests import (
     ManifestRecord,
     find_manifest,
@@ -51,7 +53,6 @@ from api.store import append_event
 log = logging.getLogger("optimizer.api.sorting")
 router = APIRouter(prefix="/sorters", tags=["sorting"], responses=error_responses(401, 403, 422))
 
-CHUTE_EVENT = "chute_event"
 CLOSING = ("container_closed", "emptied")
 PER_CONTAINER = (*CLOSING, "full", "swap_started")  # a stale re-send of these changes nothing
 HOT_ERRORS = error_responses(404, 409, *BODY_ERRORS)
@@ -191,9 +192,10 @@ def post_chute_event(
     sorting: SortingDep,
 ) -> ChuteEventOut:
     """Answers the chute's new state; closing a container answers its manifest too (null for
-    an empty container), stored with the event and the sorter's state in one transaction, so
-    a restart cannot close it twice. With `container`, a re-send for a container already
-    closed answers its stored manifest and changes nothing; one not yet at the chute is 409."""
+    an empty container), stored with the event in one transaction; a restart replays the
+    events stored after the sorter's last snapshot, so it cannot close a container twice.
+    With `container`, a re-send for a container already closed answers its stored manifest
+    and changes nothing; one not yet at the chute is 409."""
     runtime = sorting.get(sorter_id)
     if runtime.layout.chute_index(chute_id) is None:
         raise NotFound("chute", chute_id, field="chute_id")
@@ -209,14 +211,14 @@ def post_chute_event(
                     field="container",
                 )
             stale = body.container is not None and body.container < current
-            if stale and body.event in PER_CONTAINER:
-                status, captured, manifest = assigner.chute_status(chute_id), None, None
+            resent = stale and body.event in PER_CONTAINER
+            if resent:
+                manifest = None
             else:
                 manifest = assigner.chute_event(chute_id, body.event)
-                status = assigner.chute_status(chute_id)
-                runtime.changes += 1
-                captured = runtime.capture()
-        if captured is None:  # a re-send: answer what its first sending did
+                runtime.changes += 1  # the next background snapshot takes it in
+            status = assigner.chute_status(chute_id)
+        if resent:  # answer what its first sending did
             record = None
             if body.event in CLOSING:
                 assert body.container is not None
@@ -227,9 +229,9 @@ def post_chute_event(
         )
         try:
             with sorting.database.transaction() as session:
-                append_event(
+                stored = append_event(
                     session,
-                    CHUTE_EVENT,
+                    docs.CHUTE_EVENT,
                     f"{sorter_id}/{chute_id}",
                     {
                         "event": body.event,
@@ -243,9 +245,9 @@ def post_chute_event(
                 )
                 if record is not None:
                     store_manifests(session, [record])
-                sorting.write_state(session, runtime, captured)
-            runtime.saved = captured.saved
+            runtime.events_through = stored.id
         except Exception:
+            # Live state has changed: the next snapshot stores it (the event row is lost).
             log.exception("sorter %s: chute event not stored; its manifest is kept", sorter_id)
             if record is not None:
                 runtime.pending.append(record)
@@ -279,17 +281,18 @@ def _event_out(
     responses=error_responses(404, 409),
     summary="Live state of every chute: open, full or swapping, disabled, container fill",
 )
-async def list_chutes(sorter_id: SorterId, _: SorterKey, sorting: SortingDep) -> ChuteStateList:
+async def list_chutes(sorter_id: SorterId, _: SorterKey, sorting: SortingDep) -> Response:
+    """Runs on the event loop beside the assignments, so it is built as plain data (no model
+    validation): a WCS polling it must not hold up the hot path."""
     runtime = sorting.get(sorter_id)
     with runtime.lock:
         assigner = runtime.live()
-        statuses = [assigner.chute_status(c.id) for c in runtime.layout.chutes]
+        statuses = assigner.chute_statuses()
         version = runtime.plan_version
-    return ChuteStateList(
-        sorter_id=sorter_id,
-        plan_version=version,
-        items=[_chute_state(runtime, s) for s in statuses],
-    )
+        layout = runtime.layout
+    for status, chute in zip(statuses, layout.chutes, strict=True):
+        status["type"] = chute.type.value
+    return _answer({"sorter_id": sorter_id, "plan_version": version, "items": statuses})
 
 
 @router.get(

@@ -36,6 +36,7 @@ LAYOUT = "sorter_layout"
 FORECAST = "sort_forecast"
 PLAN = "sort_plan"
 STATE = "sorter_state"
+CHUTE_EVENT = "chute_event"  # an event kind: chute events, replayed over the last snapshot
 MAX_CHECK_PROBLEMS = 50
 
 

@@ -4,10 +4,15 @@ The assignment routes touch only this: the sorter's assigner and lock, no databa
 What must survive a restart is written elsewhere and later:
 - the active plan version is a document, switched atomically at activation;
 - chute states, open containers and counters are a snapshot (`sorter_state`),
-  written in the same transaction as each chute event (with its manifest) and
-  layout switch, after an activation, by a background thread when assignments
-  changed it, and with the per-parcel records (idempotent answers to re-sent
-  requests) on shutdown;
+  written in the same transaction as each layout switch, after an activation, by a
+  background thread every few seconds when assignments or chute events changed it,
+  and with the per-parcel records (idempotent answers to re-sent requests) on
+  shutdown;
+- chute events are rows, each written (with a closed container's manifest) before
+  it is answered; the snapshot says the last event it includes (`events_through`),
+  and a restart replays the later ones over it. So an event costs one small write,
+  not a snapshot of every open container, and a restart still cannot reopen a
+  closed container or forget a full or disabled chute;
 - manifests are rows, written when their container closes; one that could not be
   written is kept and retried by the background thread.
 
@@ -15,7 +20,8 @@ What must survive a restart is written elsewhere and later:
 snapshots) so the database and memory change in the same order; `lock` guards the
 assigner itself and is held for microseconds: no database call is ever made under it,
 and a snapshot copies only the live per-chute state under it (the plan is serialized
-once per activation, the JSON built after the lock is released).
+once per activation, the JSON built after the lock is released and encoded in short
+slices, so a snapshot never holds the GIL for more than a fraction of a millisecond).
 """
 
 from __future__ import annotations
@@ -29,15 +35,18 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from api.db.engine import Database
+from api.db.types import EncodedJson
 from api.errors import Conflict, NotFound
 from api.metrics import AssignmentMeters, Metrics
+from api.sliced_json import Pacer, encode_in_slices
 from api.sorting import documents as docs
 from api.sorting.manifests import ManifestRecord, store_manifests
-from api.store import get_active, get_document, put_snapshot
+from api.store import events_after, get_active, get_document, put_snapshot
 from optimizer.errors import InputError
 from optimizer.sorting import (
     Assigner,
     AssignerState,
+    SnapshotEncoder,
     SorterLayout,
     SortPlan,
     layout_from_dict,
@@ -61,8 +70,10 @@ class SorterRuntime:
     admin: threading.RLock = field(default_factory=threading.RLock)
     changes: int = 0  # chute events and activations: state the snapshot must catch up with
     saved: tuple[int, int] = (-1, -1)  # (decisions, changes) in the last stored snapshot
+    events_through: int = 0  # id of the last stored chute event applied to the assigner
     pending: list[ManifestRecord] = field(default_factory=list)  # manifests not yet stored
-    plan_json: tuple[SortPlan | None, dict[str, Any]] = (None, {})  # a plan serialized once
+    plan_json: tuple[SortPlan | None, EncodedJson] = (None, EncodedJson("{}"))  # encoded once
+    encoder: SnapshotEncoder = field(default_factory=SnapshotEncoder)  # use holding `admin`
 
     def live(self) -> Assigner:
         """The assigner; 409 while the sorter has no active plan."""
@@ -87,6 +98,7 @@ class SorterRuntime:
             (assigner.decisions, self.changes),
             self.layout_version,
             self.plan_version,
+            self.events_through,
         )
 
 
@@ -98,6 +110,7 @@ class Captured:
     saved: tuple[int, int]  # (decisions, changes) it includes
     layout_version: int
     plan_version: int
+    events_through: int  # the last chute event (row id) the state includes
 
 
 class SortingState:
@@ -195,12 +208,16 @@ class SortingState:
                 if active is None:
                     continue
                 snapshot = get_document(session, docs.STATE, sorter_id, 1)
+                body = snapshot.body if snapshot else None
                 runtime.assigner = self._restored_assigner(
                     stored.version,
                     layout,
                     docs.plan_of(active),
                     dict(active.body["carriers"]),
-                    snapshot.body if snapshot else None,
+                    body,
+                )
+                runtime.events_through = replay_chute_events(
+                    session, runtime.assigner, sorter_id, _events_through(body)
                 )
                 runtime.plan_version = active.version
                 runtime.saved = (runtime.assigner.decisions, runtime.changes)
@@ -253,24 +270,32 @@ class SortingState:
 
     # ------------------------------------------------------------ writes
 
-    def _plan_json(self, runtime: SorterRuntime, plan: SortPlan) -> dict[str, Any]:
-        """The plan as JSON, serialized once per activation (plans are immutable)."""
+    def _plan_json(self, runtime: SorterRuntime, plan: SortPlan) -> EncodedJson:
+        """The plan as JSON text, encoded once per activation (plans are immutable)."""
         cached_plan, cached = runtime.plan_json
         if cached_plan is not plan:
-            cached = plan_to_dict(plan)
+            cached = encode_in_slices(plan_to_dict(plan))
             runtime.plan_json = (plan, cached)
         return cached
 
-    def state_body(self, runtime: SorterRuntime, captured: Captured) -> dict[str, Any]:
-        """The snapshot document of a captured state (built outside the hot lock)."""
+    def state_body(self, runtime: SorterRuntime, captured: Captured) -> EncodedJson:
+        """The snapshot document of a captured state, built outside the hot lock: the
+        sorter's encoder writes only the parcels added since its last snapshot, pausing
+        between chutes (`api.sliced_json`) so the assignment handlers keep the GIL.
+        Hold `runtime.admin` (the encoder serves one writer at a time)."""
         state = captured.state
-        return {
-            "layout_version": captured.layout_version,
-            "plan_version": captured.plan_version,
-            "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "with_parcels": state.records is not None,
-            "assigner": state.to_dict(self._plan_json(runtime, state.plan)),
-        }
+        plan_text = self._plan_json(runtime, state.plan)
+        assigner = runtime.encoder.encode(state, plan_text, pause=Pacer().tick)
+        return encode_in_slices(
+            {
+                "layout_version": captured.layout_version,
+                "plan_version": captured.plan_version,
+                "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "with_parcels": state.records is not None,
+                "events_through": captured.events_through,
+                "assigner": EncodedJson(assigner),
+            }
+        )
 
     def write_state(self, session: Session, runtime: SorterRuntime, captured: Captured) -> None:
         """Replace the sorter's snapshot in the caller's transaction; after its commit the
@@ -320,3 +345,44 @@ class SortingState:
                 runtime.pending.remove(record)
                 log.info("sorter %s: pending manifest %s stored", runtime.sorter_id,
                          record.manifest_id)  # fmt: skip
+
+
+def _events_through(snapshot: dict[str, Any] | None) -> int | None:
+    """The last chute event a stored snapshot includes: 0 without a snapshot (replay them
+    all), None for a snapshot from before events were replayed (it includes them all)."""
+    if snapshot is None:
+        return 0
+    through = snapshot.get("events_through")
+    return through if isinstance(through, int) else None
+
+
+def replay_chute_events(
+    session: Session, assigner: Assigner, sorter_id: str, after_id: int | None
+) -> int:
+    """Apply the chute events stored after the snapshot's last one; the last event's id.
+
+    Each event names the container it met; one whose container is no longer at the chute
+    is already in the state and is skipped, so replaying is safe even over a snapshot
+    taken after some of them. Manifests are not rebuilt: they were stored with the events.
+    """
+    if after_id is None:
+        return 0
+    last = after_id
+    for event in events_after(session, docs.CHUTE_EVENT, sorter_id, after_id):
+        last = event.id
+        body = event.body
+        try:
+            chute_id, container = body["chute_id"], int(body["container"])
+            current = assigner.chute_status(chute_id)["container"]
+            if current == container:
+                assigner.chute_event(chute_id, body["event"])
+            elif current < container:
+                log.error(
+                    "sorter %s: chute event %d (%s at %s) met container %d, the state has %d: "
+                    "an event is missing; applied anyway",
+                    sorter_id, event.id, body["event"], chute_id, container, current,
+                )  # fmt: skip
+                assigner.chute_event(chute_id, body["event"])
+        except (InputError, KeyError, TypeError, ValueError) as exc:
+            log.error("sorter %s: chute event %d not replayed (%s)", sorter_id, event.id, exc)
+    return last

@@ -9,13 +9,14 @@ from api.store.documents import (
     put_snapshot,
     save_version,
 )
-from api.store.events import StoredEvent, append_event, list_events
+from api.store.events import StoredEvent, append_event, events_after, list_events
 
 __all__ = [
     "StoredDocument",
     "StoredEvent",
     "activate",
     "append_event",
+    "events_after",
     "get_active",
     "get_document",
     "list_documents",

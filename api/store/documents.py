@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from api.db.models import DocumentRow
 from api.db.types import utcnow
@@ -98,11 +98,15 @@ def put_snapshot(
     sorter_id: str | None = None,
     carrier_id: str | None = None,
 ) -> StoredDocument:
-    """Replace the single stored version of a snapshot document (e.g. live chute states)."""
+    """Replace the single stored version of a snapshot document (e.g. live chute states).
+
+    The old body is never loaded: parsing a large snapshot only to overwrite it cost a
+    one-call `json.loads` holding the GIL for milliseconds.
+    """
     row = session.scalar(
-        select(DocumentRow).where(
-            DocumentRow.kind == kind, DocumentRow.name == name, DocumentRow.version == 1
-        )
+        select(DocumentRow)
+        .options(defer(DocumentRow.body))
+        .where(DocumentRow.kind == kind, DocumentRow.name == name, DocumentRow.version == 1)
     )
     if row is None:
         row = DocumentRow(kind=kind, name=name, version=1, status=STORED, created_at=utcnow())

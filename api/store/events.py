@@ -78,6 +78,17 @@ def append_event(
     return StoredEvent.from_row(row)
 
 
+def events_after(session: Session, kind: str, sorter_id: str, after_id: int) -> list[StoredEvent]:
+    """A sorter's events of `kind` recorded after the one numbered `after_id`, in the order
+    they were recorded (one sorter's events are written one at a time)."""
+    query = (
+        select(EventRow)
+        .where(EventRow.kind == kind, EventRow.sorter_id == sorter_id, EventRow.id > after_id)
+        .order_by(EventRow.id)
+    )
+    return [StoredEvent.from_row(row) for row in session.scalars(query)]
+
+
 def list_events(
     session: Session,
     kind: str,

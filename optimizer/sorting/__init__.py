@@ -68,6 +68,7 @@ from optimizer.sorting.plan import SortPlan as SortPlan
 from optimizer.sorting.scan import ParcelScan as ParcelScan
 from optimizer.sorting.simulator import ShiftReport as ShiftReport
 from optimizer.sorting.simulator import simulate_shift as simulate_shift
+from optimizer.sorting.snapshot_text import SnapshotEncoder as SnapshotEncoder
 from optimizer.sorting.stream import StreamResult as StreamResult
 from optimizer.sorting.stream import stream_scans as stream_scans
 from optimizer.sorting.volumes import chute_loads as chute_loads

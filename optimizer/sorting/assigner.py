@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -104,7 +104,10 @@ class Assigner:
         self._disabled = [False] * n
         self._blocked = [False] * n
         self._container = [1] * n
-        # (parcel id, weight in g, sort key, carrier or None) per parcel in each container
+        # (parcel id, weight in g, sort key, carrier or None) per parcel in each container.
+        # A container's list is only ever appended to; taking a parcel out or closing the
+        # container replaces the list. So a capture shares the list and its length instead
+        # of copying it, and a snapshot encoder can keep the text of what it already wrote.
         self._contents: list[list[Item]] = [[] for _ in range(n)]
         # parcel id -> (scan, chute index or -1, decision, container number or 0, answered at)
         self._records: dict[str, Record] = {}
@@ -362,7 +365,7 @@ class Assigner:
             if contents[k][0] == record[2][0]:
                 self._count[chute] -= 1
                 self._grams[chute] -= contents[k][1]
-                del contents[k]
+                self._contents[chute] = contents[:k] + contents[k + 1 :]  # never in place
                 return True
         return False
 
@@ -446,9 +449,15 @@ class Assigner:
     # ------------------------------------------------------------ inspection and persistence
 
     def chute_status(self, chute_id: str) -> dict[str, Any]:
-        i = self._chute(chute_id)
+        return self._status(self._chute(chute_id))
+
+    def chute_statuses(self) -> list[dict[str, Any]]:
+        """Every chute's status in layout order (one pass, for a live view of the sorter)."""
+        return [self._status(i) for i in range(len(self._ids))]
+
+    def _status(self, i: int) -> dict[str, Any]:
         return {
-            "chute_id": chute_id,
+            "chute_id": self._ids[i],
             "state": _STATE_NAMES[self._state[i]],
             "disabled": self._disabled[i],
             "available": not self._blocked[i],
@@ -459,12 +468,13 @@ class Assigner:
         }
 
     def capture(self, include_parcels: bool = True) -> AssignerState:
-        """A copy of the live state, quick enough to take under the sorter's lock.
+        """The live state, quick enough to take under the sorter's lock.
 
-        Only what changes is copied: per-chute states, the contents of non-empty containers,
-        counters, and with `include_parcels` the parcel records (one C-level dict copy).
-        The plan and chute ids are shared (never mutated, only replaced); the JSON is built
-        afterwards, outside the lock, by `AssignerState.to_dict`.
+        Per-chute states and counters are copied, and with `include_parcels` the parcel
+        records (one C-level dict copy). Containers' lists are shared with their lengths
+        (they only grow until replaced), the plan and chute ids too (never mutated, only
+        replaced); the JSON is built afterwards, outside the lock, by `AssignerState.to_dict`
+        or `SnapshotEncoder`.
         """
         state, disabled, container, contents = (
             self._state,
@@ -473,7 +483,7 @@ class Assigner:
             self._contents,
         )
         chutes = [
-            (i, state[i], disabled[i], container[i], list(contents[i]))
+            (i, state[i], disabled[i], container[i], contents[i], len(contents[i]))
             for i in range(len(state))
             if contents[i] or state[i] != OPEN or disabled[i] or container[i] != 1
         ]
@@ -645,40 +655,54 @@ class AssignerState:
     plan: SortPlan
     carriers: dict[str, str]
     ids: list[str]
-    chutes: list[tuple[int, int, bool, int, list[Item]]]  # index, state, disabled, number, items
+    # index, state, disabled, container number, the container's list, its length then
+    chutes: list[tuple[int, int, bool, int, list[Item], int]]
     records: dict[str, Record] | None
     parcels_seen: int
     decisions: int
     reasons: dict[Reason, int]
 
-    def to_dict(self, plan: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The snapshot as plain JSON data; pass `plan` (the plan as `plan_to_dict` gives it)
-        to reuse one serialization of the immutable plan across snapshots."""
-        ids = self.ids
+    def to_dict(self, plan: Any = None) -> dict[str, Any]:
+        """The snapshot as plain JSON data; pass `plan` (the plan as `plan_to_dict` gives it,
+        or that already encoded) to reuse one serialization of the immutable plan."""
+        return {
+            **self.head(plan),
+            "chutes": [
+                {**self.chute_fields(entry), "contents": entry[4][: entry[5]]}
+                for entry in self.chutes
+            ],
+            "parcels": dict(self.parcel_entries()),
+            "counters": self.counters(),
+        }
+
+    def head(self, plan: Any = None) -> dict[str, Any]:
+        """The snapshot's fields before its chutes."""
         return {
             "format": SNAPSHOT_FORMAT,
             "sorter_id": self.sorter_id,
             "plan": plan if plan is not None else plan_to_dict(self.plan),
             "carriers": dict(self.carriers),
-            "chutes": [
-                {
-                    "chute_id": ids[i],
-                    "state": _STATE_NAMES[state],
-                    "disabled": disabled,
-                    "container": container,
-                    "contents": [list(item) for item in contents],
-                }
-                for i, state, disabled, container, contents in self.chutes
-            ],
-            "parcels": {
-                pid: [r[0], ids[r[1]] if r[1] >= 0 else None, r[2][2].value, r[3]]
-                for pid, r in self.records.items()
-            }
-            if self.records is not None
-            else {},
-            "counters": {
-                "parcels_seen": self.parcels_seen,
-                "decisions": self.decisions,
-                "reasons": {k.value: v for k, v in self.reasons.items()},
-            },
+        }
+
+    def chute_fields(self, entry: tuple[int, int, bool, int, list[Item], int]) -> dict[str, Any]:
+        """One chute of the snapshot but its contents."""
+        i, state, disabled, container = entry[:4]
+        return {
+            "chute_id": self.ids[i],
+            "state": _STATE_NAMES[state],
+            "disabled": disabled,
+            "container": container,
+        }
+
+    def parcel_entries(self) -> Iterator[tuple[str, list[Any]]]:
+        """The per-parcel records as the snapshot keeps them (none unless captured)."""
+        ids = self.ids
+        for pid, r in (self.records or {}).items():
+            yield pid, [r[0], ids[r[1]] if r[1] >= 0 else None, r[2][2].value, r[3]]
+
+    def counters(self) -> dict[str, Any]:
+        return {
+            "parcels_seen": self.parcels_seen,
+            "decisions": self.decisions,
+            "reasons": {k.value: v for k, v in self.reasons.items()},
         }

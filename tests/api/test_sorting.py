@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from api.metrics import REASONS
+from api.schemas.sorting import ChuteStateList
 from api.security.keys import create_key
 from api.sorting import documents as docs
 from api.store import save_version
@@ -425,6 +426,10 @@ def test_chute_events_change_live_state_and_assignments_follow(ready):
     found = next(c for c in states["items"] if c["chute_id"] == own[0])
     assert (found["state"], found["disabled"], found["available"]) == ("swapping", False, False)
     assert len(states["items"]) == 60 and states["plan_version"] == plan["version"]
+    listing = ChuteStateList.model_validate(states)  # the documented schema, types included
+    assert {c.chute_id: c.type for c in listing.items} == {
+        c.id: c.type.value for c in LAYOUT.chutes
+    }
     reopened = client.post(events, json={"event": "container_closed"}, headers=H(key)).json()
     assert reopened["chute"]["state"] == "open" and reopened["chute"]["count"] == 0
 

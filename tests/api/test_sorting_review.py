@@ -3,6 +3,7 @@ events stored with the state, idempotent closes, background persistence, plan ve
 
 from __future__ import annotations
 
+import json
 import logging
 import subprocess
 import sys
@@ -295,7 +296,7 @@ def test_the_plan_is_serialized_once_per_activation_not_per_snapshot(ready, monk
     assert len(calls) <= 1
     with sorting.database.session() as session:
         stored = get_document(session, docs.STATE, SORTER, 1).body["assigner"]
-    assert stored == runtime.live().snapshot(include_parcels=False)
+    assert stored == json.loads(json.dumps(runtime.live().snapshot(include_parcels=False)))
 
 
 # ---------------------------------------------------------------- 7 and 12. stored data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from api.db.engine import Database
 from api.db.migrate import current_revision, head_revision, upgrade
 from api.db.models import DocumentRow
 from api.errors import Conflict, NotFound
+from api.sliced_json import encode_in_slices
 from api.store import (
     activate,
     append_event,
@@ -117,6 +119,19 @@ def test_snapshot_replaces_its_single_row(database):
     with database.session() as session:
         rows = session.scalars(select(DocumentRow).where(DocumentRow.kind == "chute_state")).all()
     assert [(r.version, r.body) for r in rows] == [(1, {"c1": "open"})]
+
+
+def test_a_snapshot_encoded_ahead_is_stored_as_the_json_it_holds(database):
+    """EncodedJson (a snapshot encoded in slices) is stored as the document, not as a string,
+    and replacing a snapshot leaves it readable on both databases."""
+    body = {"chutes": [{"id": "c1", "contents": [("P1", 250.0, "DE", None)]}], "n": 1}
+    with database.transaction() as session:
+        put_snapshot(session, "chute_state", "S1", {"old": True}, sorter_id="S1")
+    with database.transaction() as session:
+        put_snapshot(session, "chute_state", "S1", encode_in_slices(body), sorter_id="S1")
+    with database.session() as session:
+        row = session.scalar(select(DocumentRow).where(DocumentRow.kind == "chute_state"))
+    assert row.body == json.loads(json.dumps(body))
 
 
 def test_listing_is_restricted_to_the_callers_scope(database):
