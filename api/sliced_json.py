@@ -64,7 +64,8 @@ def encode_in_slices(
 
     Dicts (with string keys) and lists down to `depth` levels are split; what lies
     deeper is one C call, so keep elements at that depth small (a chute, a record).
-    `EncodedJson` found inside is copied as is: a part encoded once (a plan) is reused.
+    `EncodedJson` met within those `depth` levels is copied as is, so a part encoded once
+    (a plan) is reused; deeper down it would be written as a JSON string.
     """
     parts: list[str] = []
     _encode(value, depth, parts, Pacer(slice_s, pause_s, clock, sleep))

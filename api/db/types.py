@@ -18,7 +18,8 @@ class EncodedJson(str):
 
 
 def encode_json(value: Any) -> str:
-    """The engines' JSON serializer: `json.dumps`, except for text already encoded."""
+    """The engines' JSON serializer: `json.dumps`, except for a document already encoded
+    (an `EncodedJson` as the whole value; nested in a dict it would be a JSON string)."""
     return str(value) if isinstance(value, EncodedJson) else json.dumps(value)
 
 

@@ -207,7 +207,7 @@ def _switch_layout(
                     "sorter %s: layout not stored and not switched back", runtime.sorter_id
                 )
         raise
-    runtime.saved = captured.saved
+    runtime.mark_saved(captured)
     return stored, True
 
 

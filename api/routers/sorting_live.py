@@ -13,6 +13,7 @@ transaction, and a restart replays the events recorded after the last snapshot.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -212,11 +213,14 @@ def post_chute_event(
                 )
             stale = body.container is not None and body.container < current
             resent = stale and body.event in PER_CONTAINER
+            captured = None
             if resent:
                 manifest = None
             else:
                 manifest = assigner.chute_event(chute_id, body.event)
                 runtime.changes += 1  # the next background snapshot takes it in
+                if runtime.unlogged:  # an earlier event is in no row: store the state too
+                    captured = runtime.capture()
             status = assigner.chute_status(chute_id)
         if resent:  # answer what its first sending did
             record = None
@@ -245,9 +249,17 @@ def post_chute_event(
                 )
                 if record is not None:
                     store_manifests(session, [record])
+                if captured is not None:
+                    captured = dataclasses.replace(captured, events_through=stored.id)
+                    sorting.write_state(session, runtime, captured)
             runtime.events_through = stored.id
+            if captured is not None:
+                runtime.mark_saved(captured)
         except Exception:
-            # Live state has changed: the next snapshot stores it (the event row is lost).
+            # Live state has changed but no row says so: until a snapshot is stored, later
+            # events store it with them, so a restart never replays them over a state
+            # that lacks this one.
+            runtime.unlogged = True
             log.exception("sorter %s: chute event not stored; its manifest is kept", sorter_id)
             if record is not None:
                 runtime.pending.append(record)

@@ -11,8 +11,10 @@ What must survive a restart is written elsewhere and later:
 - chute events are rows, each written (with a closed container's manifest) before
   it is answered; the snapshot says the last event it includes (`events_through`),
   and a restart replays the later ones over it. So an event costs one small write,
-  not a snapshot of every open container, and a restart still cannot reopen a
-  closed container or forget a full or disabled chute;
+  not a snapshot of every open container. An event whose write failed is applied
+  but not logged: until a snapshot is stored again, every event also writes the
+  snapshot in its transaction (`unlogged`), so a later logged event is never
+  replayed over a state that lacks the lost one;
 - manifests are rows, written when their container closes; one that could not be
   written is kept and retried by the background thread.
 
@@ -41,7 +43,7 @@ from api.metrics import AssignmentMeters, Metrics
 from api.sliced_json import Pacer, encode_in_slices
 from api.sorting import documents as docs
 from api.sorting.manifests import ManifestRecord, store_manifests
-from api.store import events_after, get_active, get_document, put_snapshot
+from api.store import events_after, get_active, get_document, last_event_id, put_snapshot
 from optimizer.errors import InputError
 from optimizer.sorting import (
     Assigner,
@@ -71,6 +73,7 @@ class SorterRuntime:
     changes: int = 0  # chute events and activations: state the snapshot must catch up with
     saved: tuple[int, int] = (-1, -1)  # (decisions, changes) in the last stored snapshot
     events_through: int = 0  # id of the last stored chute event applied to the assigner
+    unlogged: bool = False  # a chute event changed the state but its row was not stored
     pending: list[ManifestRecord] = field(default_factory=list)  # manifests not yet stored
     plan_json: tuple[SortPlan | None, EncodedJson] = (None, EncodedJson("{}"))  # encoded once
     encoder: SnapshotEncoder = field(default_factory=SnapshotEncoder)  # use holding `admin`
@@ -86,12 +89,18 @@ class SorterRuntime:
             )
         return assigner
 
+    def mark_saved(self, captured: Captured) -> None:
+        """A snapshot of `captured` is stored (call holding `admin`)."""
+        self.saved = captured.saved
+        self.unlogged = False
+
     def dirty(self) -> bool:
         assigner = self.assigner
         return assigner is not None and (assigner.decisions, self.changes) != self.saved
 
     def capture(self, include_parcels: bool = False) -> Captured:
-        """The live state to store; call it holding `lock` (a copy, no JSON, no database)."""
+        """The live state to store; call it holding `lock` (copied counters and chute states,
+        shared container lists: no JSON, no database)."""
         assigner = self.live()
         return Captured(
             assigner.capture(include_parcels),
@@ -104,7 +113,7 @@ class SorterRuntime:
 
 @dataclass(frozen=True)
 class Captured:
-    """A sorter's state copied under its lock, with the marks `dirty()` compares."""
+    """A sorter's state captured under its lock, with the marks `dirty()` compares."""
 
     state: AssignerState
     saved: tuple[int, int]  # (decisions, changes) it includes
@@ -209,15 +218,18 @@ class SortingState:
                     continue
                 snapshot = get_document(session, docs.STATE, sorter_id, 1)
                 body = snapshot.body if snapshot else None
-                runtime.assigner = self._restored_assigner(
+                runtime.assigner, restored = self._restored_assigner(
                     stored.version,
                     layout,
                     docs.plan_of(active),
                     dict(active.body["carriers"]),
                     body,
                 )
+                through = _events_through(body) if restored else 0  # a fresh state: all
+                if through is None:  # a snapshot written with every event it includes
+                    through = last_event_id(session, docs.CHUTE_EVENT, sorter_id)
                 runtime.events_through = replay_chute_events(
-                    session, runtime.assigner, sorter_id, _events_through(body)
+                    session, runtime.assigner, sorter_id, through
                 )
                 runtime.plan_version = active.version
                 runtime.saved = (runtime.assigner.decisions, runtime.changes)
@@ -236,8 +248,9 @@ class SortingState:
         plan: SortPlan,
         carriers: dict[str, str],
         snapshot: dict[str, Any] | None,
-    ) -> Assigner:
-        """The assigner as the snapshot left it, on the latest layout and the active plan.
+    ) -> tuple[Assigner, bool]:
+        """The assigner as the snapshot left it, on the latest layout and the active plan,
+        and whether it came from the snapshot (False: a fresh state).
 
         A snapshot naming chutes the layout lacks (a layout stored, the process gone before
         its state) is restored by matching chute ids; what those chutes held is lost, and
@@ -263,10 +276,10 @@ class SortingState:
                     )
                 if assigner.plan.version != plan.version:  # activated after the last snapshot
                     assigner.activate(plan, carriers)
-                return assigner
+                return assigner, True
             except (InputError, KeyError, TypeError) as exc:
                 log.error("sorter %s: stored state not restored (%s); fresh state", sorter_id, exc)
-        return Assigner(layout, plan, carriers=carriers)
+        return Assigner(layout, plan, carriers=carriers), False
 
     # ------------------------------------------------------------ writes
 
@@ -314,7 +327,7 @@ class SortingState:
                 captured = runtime.capture(include_parcels)
             with self.database.transaction() as session:
                 self.write_state(session, runtime, captured)
-            runtime.saved = captured.saved
+            runtime.mark_saved(captured)
 
     def persist_or_defer(self, runtime: SorterRuntime) -> None:
         """Store the snapshot now; if the database refuses, the background pass retries."""
@@ -349,24 +362,23 @@ class SortingState:
 
 def _events_through(snapshot: dict[str, Any] | None) -> int | None:
     """The last chute event a stored snapshot includes: 0 without a snapshot (replay them
-    all), None for a snapshot from before events were replayed (it includes them all)."""
+    all), None for a snapshot from before events were replayed (it includes every event
+    stored until then)."""
     if snapshot is None:
         return 0
     through = snapshot.get("events_through")
     return through if isinstance(through, int) else None
 
 
-def replay_chute_events(
-    session: Session, assigner: Assigner, sorter_id: str, after_id: int | None
-) -> int:
+def replay_chute_events(session: Session, assigner: Assigner, sorter_id: str, after_id: int) -> int:
     """Apply the chute events stored after the snapshot's last one; the last event's id.
 
     Each event names the container it met; one whose container is no longer at the chute
     is already in the state and is skipped, so replaying is safe even over a snapshot
     taken after some of them. Manifests are not rebuilt: they were stored with the events.
+    An event meeting a later container than the state's says closes were lost (a failed
+    write, then a crash before any snapshot): the chute moves on to that container.
     """
-    if after_id is None:
-        return 0
     last = after_id
     for event in events_after(session, docs.CHUTE_EVENT, sorter_id, after_id):
         last = event.id
@@ -377,10 +389,13 @@ def replay_chute_events(
             if current == container:
                 assigner.chute_event(chute_id, body["event"])
             elif current < container:
+                lost = assigner.skip_to_container(chute_id, container)
                 log.error(
                     "sorter %s: chute event %d (%s at %s) met container %d, the state has %d: "
-                    "an event is missing; applied anyway",
+                    "closes were lost; %d parcels of the containers in between are in no "
+                    "manifest (%s)",
                     sorter_id, event.id, body["event"], chute_id, container, current,
+                    len(lost), ", ".join(lost[:20]),
                 )  # fmt: skip
                 assigner.chute_event(chute_id, body["event"])
         except (InputError, KeyError, TypeError, ValueError) as exc:

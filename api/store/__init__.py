@@ -9,7 +9,13 @@ from api.store.documents import (
     put_snapshot,
     save_version,
 )
-from api.store.events import StoredEvent, append_event, events_after, list_events
+from api.store.events import (
+    StoredEvent,
+    append_event,
+    events_after,
+    last_event_id,
+    list_events,
+)
 
 __all__ = [
     "StoredDocument",
@@ -19,6 +25,7 @@ __all__ = [
     "events_after",
     "get_active",
     "get_document",
+    "last_event_id",
     "list_documents",
     "list_events",
     "put_snapshot",

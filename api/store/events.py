@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -87,6 +87,14 @@ def events_after(session: Session, kind: str, sorter_id: str, after_id: int) -> 
         .order_by(EventRow.id)
     )
     return [StoredEvent.from_row(row) for row in session.scalars(query)]
+
+
+def last_event_id(session: Session, kind: str, sorter_id: str) -> int:
+    """The id of the sorter's latest event of `kind` (0 when none)."""
+    query = select(func.max(EventRow.id)).where(
+        EventRow.kind == kind, EventRow.sorter_id == sorter_id
+    )
+    return int(session.scalar(query) or 0)
 
 
 def list_events(

@@ -414,6 +414,17 @@ class Assigner:
         self._blocked[i] = self._disabled[i] or self._state[i] != OPEN
         return manifest
 
+    def skip_to_container(self, chute_id: str, number: int) -> tuple[str, ...]:
+        """Containers up to `number` closed without this assigner hearing of it (their
+        events were lost in a crash): the chute's container is now `number`, empty and open.
+        Returns the ids of the parcels the assigner still held for the closed ones."""
+        i = self._chute(chute_id)
+        if number <= self._container[i]:
+            return ()
+        dropped = self._close(i).parcel_ids
+        self._container[i] = number
+        return dropped
+
     def _close(self, i: int) -> Manifest:
         contents = self._contents[i]
         destinations: dict[str, int] = {}
@@ -649,7 +660,7 @@ def _item(
 
 @dataclass(frozen=True)
 class AssignerState:
-    """An assigner's live state as `Assigner.capture` copied it; `to_dict` is the snapshot."""
+    """An assigner's live state as `Assigner.capture` took it; `to_dict` is the snapshot."""
 
     sorter_id: str
     plan: SortPlan

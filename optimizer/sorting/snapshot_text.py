@@ -1,6 +1,6 @@
 """Successive snapshots of one assigner as JSON text, each container's parcels encoded once.
 
-A service stores the sorter's snapshot every few seconds and with every chute event.
+A service stores the sorter's snapshot every few seconds.
 Encoding every parcel of every open container each time costs about a microsecond per
 parcel, tens of milliseconds on a busy sorter, all of it competing with the assignment
 hot path. A container's list only grows until the container is closed (then it is

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import warnings
+from datetime import UTC, datetime
 
 import pytest
 
+import api.routers.sorting_live as live_module
 import api.sorting.runtime as runtime_module
 from api import create_app
 from api.sorting import documents as docs
-from api.store import get_document
+from api.store import append_event, get_document
 from api.store import put_snapshot as put
 from tests.api.conftest import Keys, issue_keys, settings_for
 from tests.api.sorting_cases import BASE, SCANS, ready_sorter, scan
@@ -142,3 +144,114 @@ def test_chute_events_after_the_last_snapshot_are_replayed_at_restart(
             put(session, docs.STATE, "S1", {**stored, "events_through": 0}, sorter_id="S1")
         with TestClient(create_app(settings)) as third:
             assert live_state(third, key) == before
+
+
+def test_an_event_whose_write_failed_is_not_lost_by_replaying_the_next(tmp_path, monkeypatch):
+    """An event whose row could not be stored still applies (200; a close's manifest is kept
+    for the background retry); the next event stores the whole state with its row, so a
+    crash before any snapshot pass restores both, and the WCS's next numbered event is
+    accepted."""
+    settings = settings_for(tmp_path, sorting_snapshot_interval_s=3600)
+    with TestClient(create_app(settings)) as first:
+        key = issue_keys(first.app).wcs_s1
+        ready_sorter(first, key)
+        sorting = first.app.state.services.sorting
+        chute = first.post(f"{BASE}/assignments", json=scan("A1"), headers=H(key)).json()
+        chute = chute["chute_id"]
+        other = "C005" if chute != "C005" else "C006"
+        sorting.persist_all()
+        real, calls = live_module.append_event, []
+
+        def fails_once(*args, **kwargs):
+            calls.append(args)
+            if len(calls) == 1:
+                raise RuntimeError("the database went away")
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(live_module, "append_event", fails_once)
+        lost = first.post(
+            f"{BASE}/chutes/{other}/events", json={"event": "disabled"}, headers=H(key)
+        )
+        assert lost.status_code == 200 and lost.json()["chute"]["disabled"] is True
+        events = f"{BASE}/chutes/{chute}/events"
+        closed = first.post(
+            events, json={"event": "container_closed", "container": 1}, headers=H(key)
+        )
+        assert closed.status_code == 200 and closed.json()["chute"]["container"] == 2
+        before = live_state(first, key)
+        with TestClient(create_app(settings)) as second:  # a crash: no snapshot pass since
+            assert live_state(second, key) == before
+            assert before[other]["disabled"] is True
+            nxt = second.post(events, json={"event": "full", "container": 2}, headers=H(key))
+            assert nxt.status_code == 200, nxt.text
+
+
+def test_a_snapshot_from_before_event_replay_replays_nothing_twice(tmp_path, monkeypatch):
+    """A snapshot stored by the previous release (written with every event, no
+    `events_through`) counts as including every stored event: restarts replay none."""
+    settings = settings_for(tmp_path, sorting_snapshot_interval_s=3600)
+    with TestClient(create_app(settings)) as first:
+        key = issue_keys(first.app).wcs_s1
+        ready_sorter(first, key)
+        for i in range(6):
+            _event(first, key, "C001", "disabled" if i % 2 == 0 else "enabled")
+        database = first.app.state.services.sorting.database
+    with database.transaction() as session:
+        body = get_document(session, docs.STATE, "S1", 1).body
+        del body["events_through"]
+        put(session, docs.STATE, "S1", body, sorter_id="S1")
+    replayed = []
+    real = runtime_module.events_after
+    monkeypatch.setattr(
+        runtime_module, "events_after", lambda *a: replayed.extend(real(*a)) or real(*a)
+    )
+    for _ in range(2):
+        with TestClient(create_app(settings)) as again:
+            assert live_state(again, key)["C001"]["disabled"] is False
+    assert replayed == []
+    with database.session() as session:
+        assert get_document(session, docs.STATE, "S1", 1).body["events_through"] > 0
+
+
+def test_a_snapshot_that_cannot_be_read_is_rebuilt_from_every_event(tmp_path):
+    """An unreadable snapshot gives a fresh state; replaying the sorter's whole event log
+    over it brings back container numbers and chute states."""
+    settings = settings_for(tmp_path, sorting_snapshot_interval_s=3600)
+    with TestClient(create_app(settings)) as first:
+        key = issue_keys(first.app).wcs_s1
+        ready_sorter(first, key)
+        for name in ("container_closed", "container_closed", "full"):
+            _event(first, key, "C001", name)
+        _event(first, key, "C002", "disabled")
+        database = first.app.state.services.sorting.database
+    with database.transaction() as session:
+        body = get_document(session, docs.STATE, "S1", 1).body
+        put(session, docs.STATE, "S1", {**body, "assigner": {"format": 999}}, sorter_id="S1")
+    with TestClient(create_app(settings)) as second:
+        chutes = live_state(second, key)
+        assert (chutes["C001"]["container"], chutes["C001"]["state"]) == (3, "full")
+        assert chutes["C002"]["disabled"] is True
+
+
+def test_replay_moves_a_chute_on_when_an_event_meets_a_later_container(tmp_path):
+    """Closes lost without trace (no row, no snapshot): an event meeting container 3 over
+    a state at container 1 moves the chute on to 3 before applying, instead of numbering
+    the next containers twice."""
+    settings = settings_for(tmp_path, sorting_snapshot_interval_s=3600)
+    with TestClient(create_app(settings)) as first:
+        key = issue_keys(first.app).wcs_s1
+        ready_sorter(first, key)
+        first.post(f"{BASE}/assignments", json=scan("L1"), headers=H(key))
+        sorting = first.app.state.services.sorting
+        sorting.persist_all()
+        with sorting.database.transaction() as session:  # as the lost events would have left it
+            append_event(
+                session,
+                docs.CHUTE_EVENT,
+                "S1/C001",
+                {"event": "container_closed", "chute_id": "C001", "container": 3},
+                occurred_at=datetime.now(UTC),
+                sorter_id="S1",
+            )
+        with TestClient(create_app(settings)) as second:
+            assert live_state(second, key)["C001"]["container"] == 4

@@ -698,3 +698,16 @@ def test_a_captured_state_is_a_copy_that_later_decisions_do_not_change():
     a.chute_event("D0", "container_closed")
     assert state.to_dict() == expected
     assert state.to_dict(plan=expected["plan"]) == expected
+
+
+def test_skip_to_container_moves_a_chute_on_and_says_what_it_dropped():
+    """Closes lost in a crash: the chute's container becomes the one named, empty and open;
+    the parcels held for the closed ones come back; an older number changes nothing."""
+    a = make_assigner()
+    chute = send(a, "P1", "A").chute_id
+    a.chute_event(chute, "full")
+    assert a.skip_to_container(chute, 1) == ()
+    assert a.skip_to_container(chute, 4) == ("P1",)
+    status = a.chute_status(chute)
+    assert (status["container"], status["count"], status["state"]) == (4, 0, "open")
+    assert a.skip_to_container(chute, 2) == () and a.chute_status(chute)["container"] == 4
