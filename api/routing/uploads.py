@@ -8,7 +8,6 @@ core parses them and checks duplicates and windows.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from api.errors import ApiError, TooLarge, validation_error
+from api.json_input import decode_json, json_problem
 from api.routing.problems import with_paths
 from api.schemas.shipments import ShipmentIn
 from optimizer.errors import InputError, Problem
@@ -32,6 +32,7 @@ JSON_LINES = frozenset(
 )
 MAX_SPAN_DAYS = 400  # first ready_at to last deliver_by within one set: bounds the timetable
 _RECORDS = TypeAdapter(list[ShipmentIn])
+_RECORD = TypeAdapter(ShipmentIn)
 
 
 def content_type(headers: Mapping[str, str]) -> str:
@@ -57,11 +58,7 @@ def _too_many(count: int, maximum: int) -> TooLarge:
 
 
 def _json_array(body: bytes, maximum: int) -> list[Any]:
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
-        raise ApiError(400, f"Body is not valid JSON: {reason}", field="body") from None
+    data = decode_json(body)
     if isinstance(data, dict) and set(data) == {"shipments"}:
         data = data["shipments"]
     if not isinstance(data, list):
@@ -82,15 +79,32 @@ def _json_lines(body: bytes, maximum: int) -> list[Any]:
     records: list[Any] = []
     problems: list[Problem] = []
     for index, (number, line) in enumerate(lines):
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError as exc:
+        record, problem = json_problem(line)
+        records.append(record)
+        if problem is not None:
             problems.append(
-                Problem(f"shipments.{index}", f"line {number}: not valid JSON ({exc.msg})", "json")
+                Problem(f"shipments.{index}", f"line {number}: not valid JSON ({problem})", "json")
             )
-    if problems:
-        raise InputError(problems)
+    if problems:  # name every bad line in one answer, not the unparsable ones first
+        unparsable = {p.field for p in problems}
+        for index, (number, _) in enumerate(lines):
+            if f"shipments.{index}" not in unparsable:
+                problems += _shape_problems(index, number, records[index])
+        raise InputError(sorted(problems, key=lambda p: int(p.field.split(".")[1])))
     return records
+
+
+def _shape_problems(index: int, number: int, record: Any) -> list[Problem]:
+    """A parsed line's shape problems (when another line is not JSON)."""
+    try:
+        _RECORD.validate_python(record)
+    except ValidationError as exc:
+        found = validation_error(exc.errors(), prefix=("shipments", str(index)))
+        return [
+            Problem(p.field, f"line {number}: {p.message}", p.code)
+            for p in getattr(found, "problems", [])
+        ]
+    return []
 
 
 def parse_shipments(records: list[Any]) -> list[Shipment]:

@@ -8,12 +8,12 @@ Only when a check fails is the scan looked at again, to name every problem.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
 
 from api.errors import ApiError, TooLarge
+from api.json_input import decode_json
 from api.schemas.sorting import (
     MAX_DIMENSION_MM,
     MAX_PARCEL_ID,
@@ -43,12 +43,7 @@ async def json_body(request: Request) -> Any:
         if media != "application/json" and not media.endswith("+json"):
             message = "Send the body as JSON with 'Content-Type: application/json'"
             raise ApiError(415, message, field="body")
-    body = await request.body()
-    try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
-        raise ApiError(400, f"Body is not valid JSON: {reason}", field="body") from None
+    return decode_json(await request.body())
 
 
 def _number_ok(value: Any, maximum: float) -> bool:

@@ -199,3 +199,39 @@ def test_roles(client_keys):
     )
     assert client.post(url, json=shipment_records(1), headers=H(keys.admin)).status_code == 201
     assert client.get("/v1/shipment-sets/day", headers=H(keys.wcs_s1)).status_code == 403
+
+
+DEEP = b"[" * 5000 + b"]" * 5000  # the decoder would recurse past Python's limit
+
+
+def test_deeply_nested_json_is_400_naming_the_body(client_keys):
+    """Nesting deep enough to exhaust the decoder's recursion is bad input, not a 500."""
+    client, keys = client_keys
+    url = "/v1/shipment-sets/day/versions"
+    whole = client.post(
+        url, content=DEEP, headers={**H(keys.planner), "Content-Type": "application/json"}
+    )
+    assert whole.status_code == 400, whole.text
+    assert whole.json()["error"]["field"] == "body"
+    assert "nested too deeply" in whole.json()["error"]["message"]
+    lines = jsonl(shipment_records(1)).encode() + DEEP + b"\n"
+    line = client.post(url, content=lines, headers={**H(keys.planner), **NDJSON})
+    assert line.status_code == 422, line.text
+    assert [p["field"] for p in line.json()["error"]["problems"]] == ["shipments.1"]
+
+
+def test_a_line_that_is_not_json_does_not_hide_the_others_problems(client_keys):
+    """JSON Lines: one answer names the unparsable line and every bad field elsewhere."""
+    client, keys = client_keys
+    first, second, third = shipment_records(3)
+    del first["deliver_by"]
+    third["weight_kg"] = -1
+    lines = f"{json.dumps(first)}\n{{oops\n{json.dumps(second)}\n{json.dumps(third)}\n"
+    answer = client.post(
+        "/v1/shipment-sets/day/versions", content=lines, headers={**H(keys.planner), **NDJSON}
+    )
+    assert answer.status_code == 422
+    problems = answer.json()["error"]["problems"]
+    assert [p["field"].split(".")[1] for p in problems] == ["0", "1", "3"]
+    assert problems[0]["field"] == "shipments.0.deliver_by" and "line 1" in problems[0]["message"]
+    assert problems[2]["field"] == "shipments.3.weight_kg" and "line 4" in problems[2]["message"]

@@ -524,3 +524,22 @@ def test_assignment_metrics_count_reasons_and_latency(ready):
     assert 'optimizer_assignment_seconds_count{form="single",sorter_id="S1"}' in text
     assert 'optimizer_assignment_seconds_count{form="batch",sorter_id="S1"}' in text
     assert set(REASONS) == {r.value for r in Reason}  # every reason code has its counter
+
+
+@pytest.mark.parametrize("path", ["/assignments", "/assignments/batch"])
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 5000 + b"]" * 5000, b'{"parcel_id": ' + b"[" * 5000 + b"]" * 5000 + b"}"],
+    ids=["whole body", "one field"],
+)
+def test_deeply_nested_json_is_400_on_the_hot_path(ready, path, body):
+    """Nesting deep enough to exhaust the decoder's recursion is bad input, not a 500."""
+    client, keys, _ = ready
+    headers = {**H(keys.wcs_s1), "Content-Type": "application/json"}
+    answer = client.post(BASE + path, content=body, headers=headers)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"] == {
+        "code": answer.json()["error"]["code"],
+        "message": "Body is not valid JSON: nested too deeply",
+        "field": "body",
+    }
