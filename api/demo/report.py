@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from api.demo.run import DemoReport
 from api.demo.sorting import SortingReport
 
@@ -24,9 +22,10 @@ def summary_lines(report: DemoReport) -> list[str]:
         f"what-if '{routing.scenario_name}':",
     ]
     for delta in routing.scenario_deltas:
+        unit = routing.currency if delta["unit"] == "money" else delta["unit"]
         lines.append(
-            f"  {delta['name']:<22} {_value(delta['baseline'], delta['unit']):>12} -> "
-            f"{_value(delta['scenario'], delta['unit']):>12}  ({_delta(delta)})"
+            f"  {delta['name']:<22} {_value(delta['baseline'], unit):>12} -> "
+            f"{_value(delta['scenario'], unit):>12}  ({_delta(delta['delta'], unit)})"
         )
     lines += [
         f"tracking: carrier {tracking.carrier} sees {tracking.carrier_legs} legs; a departure on "
@@ -67,16 +66,18 @@ def _sorting_lines(sorting: SortingReport) -> list[str]:
 
 
 def _value(value: float, unit: str) -> str:
-    return f"{value:.1%}" if unit == "ratio" else _num(value)
+    if unit == "ratio":
+        return f"{value:.1%}"
+    return f"{value:,.0f}" if unit == "count" else _num(value)
 
 
 def _num(value: float) -> str:
     return f"{value:,.2f}" if abs(value) < 1000 else f"{value:,.0f}"
 
 
-def _delta(delta: dict[str, Any]) -> str:
-    value, unit = delta["delta"], delta["unit"]
+def _delta(value: float, unit: str) -> str:
+    """`unit` is "ratio", "count", "days" or a currency code."""
     sign = "+" if value > 0 else ""
     if unit == "ratio":
         return f"{sign}{value * 100:.1f} points"
-    return f"{sign}{_num(value)} {unit}"
+    return f"{sign}{_value(value, unit)} {unit}"

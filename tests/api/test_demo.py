@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.db.engine import Database
 from api.demo import DemoOptions, run_demo
-from api.demo.report import summary_lines
+from api.demo.report import _delta, _value, summary_lines
 from optimizer.cli import main
 from tests.api.conftest import settings_for
 
@@ -38,6 +38,8 @@ def test_demo_runs_every_step_and_a_rerun_on_the_same_database_works(tmp_path):
     assert routing.solver_status in ("optimal", "feasible")
     assert routing.kpis["shipments"] == SMALL.shipments == routing.tracked
     assert {d["name"] for d in routing.scenario_deltas} >= {"on-time rate", "total cost"}
+    cost_line = next(line for line in summary_lines(first) if "total cost" in line)
+    assert cost_line.rstrip().endswith(f"{routing.currency})"), cost_line
     shipments_delta = next(d for d in routing.scenario_deltas if d["name"] == "shipments")
     assert shipments_delta["scenario"] > shipments_delta["baseline"]  # volume +30%
     assert tracking.foreign_event_status == 403
@@ -75,3 +77,11 @@ def test_demo_runs_every_step_and_a_rerun_on_the_same_database_works(tmp_path):
 def test_demo_flags_are_checked_before_anything_runs(capsys):
     assert main(["demo", "--plan-time-limit", "0"]) == 2
     assert "--plan-time-limit: must be > 0" in capsys.readouterr().err
+
+
+def test_the_what_if_lines_print_counts_whole_and_money_in_its_currency():
+    """Counts without decimals, money labelled with the plan's currency, ratios in points."""
+    assert (_value(206.0, "count"), _delta(118.0, "count")) == ("206", "+118 count")
+    assert _delta(17882.4, "USD") == "+17,882 USD" and _value(12.5, "EUR") == "12.50"
+    assert (_value(0.957, "ratio"), _delta(-0.012, "ratio")) == ("95.7%", "-1.2 points")
+    assert _delta(0.25, "days") == "+0.25 days"
