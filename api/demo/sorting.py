@@ -17,7 +17,6 @@ import numpy as np
 
 from api.demo.client import DemoClient, Say
 from optimizer.sorting import forecast_to_dict, generate_case, layout_to_dict, scan_to_dict
-from optimizer.sorting.assigner import FULL_WEIGHT_RATIO
 from optimizer.sorting.layout import SorterLayout
 
 JAM = (1200.0, 1800.0)  # seconds into the hour: the busiest chute is disabled, then enabled
@@ -107,12 +106,9 @@ def _stream(
     wave: str,
 ) -> None:
     """Every parcel id carries the wave: a rerun on the same database (same seed, same
-    generated ids) must not look like the WCS re-sending the first run's requests."""
-    capacity = {
-        c.id: (c.capacity_parcels, c.capacity_kg * 1000 * FULL_WEIGHT_RATIO) for c in layout.chutes
-    }
-    fill: dict[str, list[float]] = {c.id: [0, 0.0] for c in layout.chutes}
-    swapping: set[str] = set()
+    generated ids) must not look like the WCS re-sending the first run's requests. An
+    answer saying `container_full` sends the operator: swap, then close."""
+    in_container: Counter[str] = Counter()  # parcels per chute since its container opened
     due: list[tuple[float, int, str, str]] = []  # (at, order, chute, event)
     order = 0
     jammed = ""
@@ -124,10 +120,9 @@ def _stream(
             _, _, chute, event = heapq.heappop(due)
             _chute_event(wcs, base, chute, event, report)
             if event == "container_closed":
-                fill[chute] = [0, 0.0]
-                swapping.discard(chute)
+                in_container[chute] = 0
         if not jammed and now >= JAM[0]:
-            jammed = max(fill, key=lambda c: (fill[c][0], c))
+            jammed = max(layout.chutes, key=lambda c: (in_container[c.id], c.id)).id
             _chute_event(wcs, base, jammed, "disabled", report)
             heapq.heappush(due, (JAM[1], order, jammed, "enabled"))
             order += 1
@@ -138,14 +133,10 @@ def _stream(
         latencies[n] = time.perf_counter() - t0
         report.reasons[decision["reason"]] += 1
         chute = decision["chute_id"]
-        if chute is None or chute not in fill:
+        if chute is None:
             continue
-        counts = fill[chute]
-        counts[0] += 1
-        counts[1] += parcel.weight_g
-        parcels_cap, grams_cap = capacity[chute]
-        if chute not in swapping and (counts[0] >= parcels_cap or counts[1] >= grams_cap):
-            swapping.add(chute)
+        in_container[chute] += 1
+        if decision["container_full"]:
             start = now + layout.full_response_s
             heapq.heappush(due, (start, order, chute, "swap_started"))
             heapq.heappush(

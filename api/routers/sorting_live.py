@@ -7,8 +7,8 @@ loop without a thread hop. The body is decoded once and checked by hand
 Chute events change live state; the event and a closed container's manifest (named for
 its carrier only when every parcel in it is that carrier's) are stored in one
 transaction, and a restart replays the events recorded after the last snapshot.
-`newly_full` is kept empty here: a WCS learns a chute's state from the answers and
-`GET .../chutes`.
+An answer says `container_full` when its parcel filled the chute's container, so the
+WCS can send an operator; `GET .../chutes` shows every chute's state.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ from api.sorting.manifests import (
 from api.sorting.runtime import SorterRuntime, SortingState
 from api.sorting.scans import batch_args, json_body, scan_args
 from api.store import append_event
+from optimizer.sorting import Assigner, Decision
 
 log = logging.getLogger("optimizer.api.sorting")
 router = APIRouter(prefix="/sorters", tags=["sorting"], responses=error_responses(401, 403, 422))
@@ -116,8 +117,7 @@ async def assign_parcel(
     with runtime.lock:
         assigner = runtime.live()
         decision = assigner.assign(*args)
-        if assigner.newly_full:  # nothing here drains it: keep it from growing
-            assigner.newly_full.clear()
+        filled = _filled(assigner, decision)
         version = runtime.plan_version
     meters = runtime.meters
     meters.by_reason[decision.reason].inc()
@@ -128,8 +128,21 @@ async def assign_parcel(
             "chute_id": decision.chute_id,
             "reason": decision.reason.value,
             "plan_version": version,
+            "container_full": filled,
         }
     )
+
+
+def _filled(assigner: Assigner, decision: Decision) -> bool:
+    """Whether `decision` filled its chute's container; drains `newly_full`, which would
+    otherwise grow (activation holds land there too: they are answered by activation)."""
+    full = assigner.newly_full
+    if not full:
+        return False
+    chute = decision.chute_id
+    filled = chute is not None and assigner.layout.chute_index(chute) in full
+    full.clear()
+    return filled
 
 
 @router.post(
@@ -150,9 +163,12 @@ async def assign_batch(
     with runtime.lock:
         assigner = runtime.live()
         assign = assigner.assign
-        decisions = [assign(*a) for a in args]
-        if assigner.newly_full:
-            assigner.newly_full.clear()
+        decisions, filled = [], set()
+        for a in args:
+            decision = assign(*a)
+            if assigner.newly_full and _filled(assigner, decision):
+                filled.add(len(decisions))
+            decisions.append(decision)
         version = runtime.plan_version
     meters = runtime.meters
     for reason, count in Counter(d.reason for d in decisions).items():
@@ -167,8 +183,9 @@ async def assign_batch(
                     "chute_id": d.chute_id,
                     "reason": d.reason.value,
                     "plan_version": version,
+                    "container_full": n in filled,
                 }
-                for d in decisions
+                for n, d in enumerate(decisions)
             ],
         }
     )

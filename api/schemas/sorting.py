@@ -285,6 +285,11 @@ class AssignmentOut(BaseModel):
     chute_id: str | None = Field(description="null: recirculate (no chute can take it now)")
     reason: ReasonName
     plan_version: int
+    container_full: bool = Field(
+        description="this parcel filled its chute's container (by count or weight): the chute "
+        "takes nothing more until the container is swapped (`swap_started`, then "
+        "`container_closed`); false on a re-sent request's repeated answer"
+    )
 
 
 class AssignmentBatchOut(BaseModel):

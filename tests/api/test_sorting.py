@@ -543,3 +543,57 @@ def test_deeply_nested_json_is_400_on_the_hot_path(ready, path, body):
         "message": "Body is not valid JSON: nested too deeply",
         "field": "body",
     }
+
+
+def live_chutes(client, key) -> dict:
+    return {c["chute_id"]: c for c in client.get(f"{BASE}/chutes", headers=H(key)).json()["items"]}
+
+
+def test_the_answer_that_fills_a_container_says_so(ready):
+    """`container_full` is true exactly once per container, on the parcel that filled it:
+    the chute is full from then on and takes nothing more until the container is swapped."""
+    client, keys, _ = ready
+    key = keys.wcs_s1
+    answers = []
+    for i in range(2000):
+        answer = client.post(f"{BASE}/assignments", json=scan(f"FULL-{i}"), headers=H(key))
+        answers.append(answer.json())
+        if answers[-1]["container_full"]:
+            break
+    filled = answers[-1]
+    assert filled["container_full"] and filled["chute_id"] is not None
+    chute = filled["chute_id"]
+    states = live_chutes(client, key)
+    assert states[chute]["state"] == "full"
+    assert not any(a["container_full"] for a in answers[:-1])
+    batch = client.post(
+        f"{BASE}/assignments/batch",
+        json={"parcels": [scan(f"FULL-B{i}") for i in range(30)]},
+        headers=H(key),
+    ).json()["decisions"]
+    assert chute not in {d["chute_id"] for d in batch}
+    closed = client.post(
+        f"{BASE}/chutes/{chute}/events", json={"event": "container_closed"}, headers=H(key)
+    )
+    assert closed.json()["manifest"]["count"] == states[chute]["count"]
+
+
+def test_a_batch_says_which_of_its_parcels_filled_a_container(ready):
+    """In a batch the flag sits on the decision that filled the container, no other."""
+    client, keys, _ = ready
+    key = keys.wcs_s1
+    before = live_chutes(client, key)
+    batch = client.post(
+        f"{BASE}/assignments/batch",
+        json={"parcels": [scan(f"FB-{i}") for i in range(1000)]},
+        headers=H(key),
+    ).json()["decisions"]
+    flagged = [n for n, d in enumerate(batch) if d["container_full"]]
+    assert flagged
+    after = live_chutes(client, key)
+    for n in flagged:
+        chute = batch[n]["chute_id"]
+        assert before[chute]["state"] == "open" and after[chute]["state"] == "full"
+        assert chute not in {d["chute_id"] for d in batch[n + 1 :]}
+    became_full = {c for c in after if after[c]["state"] == "full" and before[c]["state"] == "open"}
+    assert became_full == {batch[n]["chute_id"] for n in flagged}
