@@ -123,8 +123,9 @@ def _planning_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--min-score",
         type=Fraction,
-        default=RiskPolicy().threshold,
-        help="exclude lanes whose carrier score (smoothed on-time rate) is below this",
+        default=None,
+        help="with --events: exclude lanes whose carrier score (smoothed on-time rate) is "
+        f"below this (default {RiskPolicy().threshold})",
     )
     parser.add_argument("--json", action="store_true", help="print KPIs as JSON")
 
@@ -161,9 +162,16 @@ def _inputs(args: argparse.Namespace):
     network = load_network(args.network)
     shipments = load_shipments(args.shipments)
     validate_shipments(network, shipments)
-    if not 0 <= args.min_score <= 1:
+    if args.min_score is None:
+        policy = RiskPolicy()
+    elif args.events is None:
+        raise InputError(
+            "needs --events: scores come from tracking outcomes (events.jsonl)", field="min_score"
+        )
+    elif not 0 <= args.min_score <= 1:
         raise InputError("must be between 0 and 1", field="min_score")
-    policy = RiskPolicy(threshold=args.min_score)
+    else:
+        policy = RiskPolicy(threshold=args.min_score)
     scores = score_lanes(network, load_outcomes(args.events), policy) if args.events else None
     return network, shipments, scores
 

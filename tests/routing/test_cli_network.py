@@ -82,3 +82,18 @@ def test_itinerary_command_prints_milestones(tmp_path, capsys):
                  str(out / "shipments.jsonl"), "--shipment", first])  # fmt: skip
     printed = capsys.readouterr().out
     assert code == 0 and "dep " in printed and "delivered" in printed
+
+
+def test_min_score_without_events_is_refused_not_ignored(tmp_path, capsys):
+    """Scores come from tracking outcomes: --min-score alone would silently do nothing."""
+    out = tmp_path / "data"
+    main(["generate", "network", "--countries", "2", "--shipments", "20", "--out", str(out)])
+    capsys.readouterr()
+    code = main(["plan", "--network", str(out / "network.json"), "--shipments",
+                 str(out / "shipments.jsonl"), "--min-score", "0.9"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "error: min_score: needs --events" in err
+    code = main(["plan", "--network", str(out / "network.json"), "--shipments",
+                 str(out / "shipments.jsonl"), "--events", str(out / "events.jsonl"),
+                 "--min-score", "1.5"])  # fmt: skip
+    assert code == 2 and "error: min_score: must be between 0 and 1" in capsys.readouterr().err
