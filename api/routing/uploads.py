@@ -73,7 +73,13 @@ def _json_lines(body: bytes, maximum: int) -> list[Any]:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise ApiError(400, "Body is not UTF-8 text", field="body") from None
-    lines = [(number, line) for number, line in enumerate(text.splitlines(), 1) if line.strip()]
+    # JSON Lines end at "\n" only: str.splitlines would also split at U+2028 or U+0085,
+    # which JSON strings may hold as they are
+    lines = [
+        (number, line.removesuffix("\r"))
+        for number, line in enumerate(text.split("\n"), 1)
+        if line.strip()
+    ]
     if len(lines) > maximum:
         raise _too_many(len(lines), maximum)
     records: list[Any] = []

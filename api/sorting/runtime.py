@@ -276,6 +276,7 @@ class SortingState:
                     )
                 if assigner.plan.version != plan.version:  # activated after the last snapshot
                     assigner.activate(plan, carriers)
+                    assigner.newly_full.clear()  # held chutes: answered by that activation
                 return assigner, True
             except (InputError, KeyError, TypeError) as exc:
                 log.error("sorter %s: stored state not restored (%s); fresh state", sorter_id, exc)

@@ -38,6 +38,14 @@ def _progress(fraction: float, message: str) -> None:
     log.info("%3.0f%% %s", fraction * 100, message)
 
 
+def _fraction(text: str) -> Fraction:
+    """A decimal or a ratio ("0.75", "3/4"); argparse reports a ValueError as a usage error."""
+    try:
+        return Fraction(text)
+    except ZeroDivisionError:
+        raise ValueError(text) from None
+
+
 def _positive_float(text: str) -> float:
     value = float(text)
     if value <= 0:
@@ -122,7 +130,7 @@ def _planning_inputs(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--min-score",
-        type=Fraction,
+        type=_fraction,
         default=None,
         help="with --events: exclude lanes whose carrier score (smoothed on-time rate) is "
         f"below this (default {RiskPolicy().threshold})",

@@ -235,3 +235,32 @@ def test_a_line_that_is_not_json_does_not_hide_the_others_problems(client_keys):
     assert [p["field"].split(".")[1] for p in problems] == ["0", "1", "3"]
     assert problems[0]["field"] == "shipments.0.deliver_by" and "line 1" in problems[0]["message"]
     assert problems[2]["field"] == "shipments.3.weight_kg" and "line 4" in problems[2]["message"]
+
+
+def test_json_lines_end_at_newlines_only_and_bad_numbers_are_named(client_keys):
+    """A raw U+2028 inside a string is part of its line (JSON allows it), so line numbers
+    stay the file's; a number of 5,000 digits is that line's problem, not a 500."""
+    client, keys = client_keys
+    first, second, third = shipment_records(3)
+    first["id"] = "S\u2028one"
+    second_text = json.dumps(second, ensure_ascii=False)[:-1] + ', "weight_kg": ' + "1" * 5000 + "}"
+    third["weight_kg"] = -1
+    lines = "\n".join([json.dumps(first, ensure_ascii=False), second_text, json.dumps(third)])
+    answer = client.post(
+        "/v1/shipment-sets/day/versions",
+        content=(lines + "\r\n").encode(),
+        headers={**H(keys.planner), **NDJSON},
+    )
+    assert answer.status_code == 422, answer.text
+    problems = answer.json()["error"]["problems"]
+    # line 1 is one line (its id breaks only the id's pattern), line 2 the digits, line 3 -1
+    fields = [p["field"] for p in problems]
+    assert fields == ["shipments.0.id", "shipments.1", "shipments.2.weight_kg"]
+    assert "line 2" in problems[1]["message"] and "too many digits" in problems[1]["message"]
+    assert "line 3" in problems[2]["message"]
+    array = client.post(
+        "/v1/shipment-sets/day/versions",
+        content="[" + second_text + "]",
+        headers={**H(keys.planner), "Content-Type": "application/json"},
+    )
+    assert array.status_code == 400 and "too many digits" in array.json()["error"]["message"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from api.metrics import REASONS
@@ -597,3 +599,34 @@ def test_a_batch_says_which_of_its_parcels_filled_a_container(ready):
         assert chute not in {d["chute_id"] for d in batch[n + 1 :]}
     became_full = {c for c in after if after[c]["state"] == "full" and before[c]["state"] == "open"}
     assert became_full == {batch[n]["chute_id"] for n in flagged}
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        ('"weight_g": ' + "1" * 5000, "a number has too many digits"),
+        ('"parcel_id": "\\ud800x"', "half of a surrogate pair"),
+        ('"destination": "\\udfff"', "half of a surrogate pair"),
+    ],
+    ids=["huge integer", "lone high surrogate", "lone low surrogate"],
+)
+def test_json_no_later_step_could_store_is_400(ready, raw, problem):
+    """An integer past Python's digit limit and half a surrogate pair (which no manifest or
+    response could encode later) are refused at the door, single and batch."""
+    client, keys, _ = ready
+    scan_text = json.dumps(scan("SUR-1"))[:-1] + ", " + raw + "}"
+    headers = {**H(keys.wcs_s1), "Content-Type": "application/json"}
+    batch_text = f'{{"parcels": [{scan_text}]}}'
+    for path, body in (("/assignments", scan_text), ("/assignments/batch", batch_text)):
+        answer = client.post(BASE + path, content=body, headers=headers)
+        assert answer.status_code == 400, answer.text
+        assert problem in answer.json()["error"]["message"]
+        assert answer.json()["error"]["field"] == "body"
+
+
+def test_a_surrogate_pair_written_as_escapes_is_one_character(ready):
+    client, keys, _ = ready
+    body = json.dumps(scan("PAIR-1"))[:-1] + ', "parcel_id": "P\\ud83d\\udce6"}'
+    headers = {**H(keys.wcs_s1), "Content-Type": "application/json"}
+    answer = client.post(BASE + "/assignments", content=body, headers=headers)
+    assert answer.status_code == 200 and answer.json()["parcel_id"] == "P\U0001f4e6"

@@ -13,8 +13,10 @@ from api import create_app
 from api.sorting import documents as docs
 from api.store import append_event, get_document
 from api.store import put_snapshot as put
+from optimizer.sorting import Assigner
 from tests.api.conftest import Keys, issue_keys, settings_for
 from tests.api.sorting_cases import BASE, SCANS, ready_sorter, scan
+from tests.sorting.conftest import simple_plan, tiny_layout
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -255,3 +257,20 @@ def test_replay_moves_a_chute_on_when_an_event_meets_a_later_container(tmp_path)
             )
         with TestClient(create_app(settings)) as second:
             assert live_state(second, key)["C001"]["container"] == 4
+
+
+def test_chutes_held_by_an_activation_replayed_at_restart_are_not_flagged_later(tmp_path):
+    """A plan activated after the last snapshot is activated again at restart; the chutes it
+    holds are full, but no later answer (a re-send among them) says it filled them."""
+    layout = tiny_layout(4, capacity=10)
+    before = simple_plan(layout, {"A": ["D0"], "B": ["D1"]})
+    after = simple_plan(layout, {"A": ["D1"], "B": ["D0"]}, version=2)
+    assigner = Assigner(layout, before)
+    assigner.assign("P1", "A", 100, 10, 10, 10, "general")
+    sorting = runtime_module.SortingState(database=None, metrics=None)  # type: ignore[arg-type]
+    restored, from_snapshot = sorting._restored_assigner(
+        1, layout, after, {}, {"assigner": assigner.snapshot()}
+    )
+    assert from_snapshot and restored.plan.version == 2
+    assert restored.chute_status("D0")["state"] == "full"
+    assert restored.newly_full == []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from optimizer.cli import main
 from optimizer.routing.check import check_plan
 from optimizer.routing.network_json import load_network
@@ -97,3 +99,12 @@ def test_min_score_without_events_is_refused_not_ignored(tmp_path, capsys):
                  str(out / "shipments.jsonl"), "--events", str(out / "events.jsonl"),
                  "--min-score", "1.5"])  # fmt: skip
     assert code == 2 and "error: min_score: must be between 0 and 1" in capsys.readouterr().err
+
+
+def test_a_min_score_that_is_no_number_is_a_usage_error(tmp_path, capsys):
+    """'1/0' would divide by zero inside argparse: a usage error (exit 2), no traceback."""
+    with pytest.raises(SystemExit) as exited:
+        main(["plan", "--network", "n.json", "--shipments", "s.jsonl", "--min-score", "1/0"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "--min-score" in err and "Traceback" not in err
