@@ -21,9 +21,10 @@ What must survive a restart is written elsewhere and later:
 `admin` serializes the slow changes of one sorter (layout, activation, chute events,
 snapshots) so the database and memory change in the same order; `lock` guards the
 assigner itself and is held for microseconds: no database call is ever made under it,
-and a snapshot copies only the live per-chute state under it (the plan is serialized
-once per activation, the JSON built after the lock is released and encoded in short
-slices, so a snapshot never holds the GIL for more than a fraction of a millisecond).
+and a snapshot takes only per-chute states and container lengths under it (the plan
+is encoded once per activation, each container's parcels once; the rest of the JSON is
+built after the lock is released, in short slices, so a snapshot never holds the GIL
+for more than a fraction of a millisecond).
 """
 
 from __future__ import annotations
@@ -313,7 +314,7 @@ class SortingState:
 
     def write_state(self, session: Session, runtime: SorterRuntime, captured: Captured) -> None:
         """Replace the sorter's snapshot in the caller's transaction; after its commit the
-        caller marks it saved (`runtime.saved = captured.saved`). Hold `runtime.admin`."""
+        caller marks it saved (`runtime.mark_saved(captured)`). Hold `runtime.admin`."""
         body = self.state_body(runtime, captured)
         put_snapshot(session, docs.STATE, runtime.sorter_id, body, sorter_id=runtime.sorter_id)
 
