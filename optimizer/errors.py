@@ -17,6 +17,15 @@ class Problem:
         return f"{self.field}: {self.message}" if self.field else self.message
 
 
+def capped(problems: list[Problem], limit: int) -> list[Problem]:
+    """At most `limit` problems, plus one line saying how many more there were: a file with
+    thousands of bad records gets an answer a person can read."""
+    if len(problems) <= limit:
+        return list(problems)
+    rest = len(problems) - limit
+    return [*problems[:limit], Problem("", f"... and {rest} more problems", "truncated")]
+
+
 class OptimizerError(Exception):
     """Base class of every error the core raises on purpose."""
 

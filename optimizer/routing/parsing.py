@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar
 
 from optimizer.errors import InputError, Problem
+from optimizer.errors import capped as capped_to
 from optimizer.money import parse_decimal, to_minor
 
 T = TypeVar("T")
@@ -119,7 +120,4 @@ def scaled_int(number: Decimal, factor: int) -> int:
 
 def capped(problems: list[Problem]) -> list[Problem]:
     """At most MAX_REPORTED problems, plus one line saying how many more there were."""
-    if len(problems) <= MAX_REPORTED:
-        return problems
-    rest = len(problems) - MAX_REPORTED
-    return [*problems[:MAX_REPORTED], Problem("", f"... and {rest} more problems", "truncated")]
+    return capped_to(problems, MAX_REPORTED)

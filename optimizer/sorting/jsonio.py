@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-from optimizer.errors import InputError, Problem
+from optimizer.errors import InputError, Problem, capped
 from optimizer.sorting.categories import (
     CATEGORY_NAMES,
     CATEGORY_VALUES,
@@ -65,11 +65,7 @@ class _Reader:
 
     def raise_if_any(self) -> None:
         if self.problems:
-            shown = self.problems[:MAX_REPORTED_PROBLEMS]
-            if len(self.problems) > MAX_REPORTED_PROBLEMS:
-                more = len(self.problems) - MAX_REPORTED_PROBLEMS
-                shown.append(Problem("", f"... and {more} more problems", "truncated"))
-            raise InputError(shown)
+            raise InputError(capped(self.problems, MAX_REPORTED_PROBLEMS))
 
 
 def _is_str(v: Any) -> str | None:

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from optimizer.errors import InputError, Problem
+from optimizer.errors import InputError, Problem, capped
 from optimizer.routing.vrp.model import (
     INF,
     UNLIMITED,
@@ -184,11 +184,7 @@ class _Reader:
 
     def raise_if_any(self) -> None:
         if self.problems:
-            shown = self.problems[:MAX_REPORTED_PROBLEMS]
-            if len(self.problems) > MAX_REPORTED_PROBLEMS:
-                more = len(self.problems) - MAX_REPORTED_PROBLEMS
-                shown.append(Problem("", f"... and {more} more problems", "truncated"))
-            raise InputError(shown)
+            raise InputError(capped(self.problems, MAX_REPORTED_PROBLEMS))
 
 
 def _join(path: str, key: str) -> str:
